@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Batches for training and evaluation (reference §1.2, §6.4): shuffle, random crop + horizontal
+ * flip, the 64/128/256 pyramid made from the crop, [-1, 1] NCHW floats, one random caption per
+ * image, WORDS_NUM cap, padding, length sort, and a mismatched caption per item. Batches are
+ * prepared `prefetch` ahead while the caller's step runs. Every random choice comes from an RNG
+ * seeded by (seed, epoch, position), so a batch does not depend on timing or prefetch depth.
+ */
+import { capWords, padCaptions, sortByLength, type WordsCapMode } from '../text/captions.js';
+import { DataError, checkInt, invalidOption } from './errors.js';
+import { stderrLogger, type DataLogger } from './report.js';
+import { cropFlip, resizeToCHW } from './resize.js';
+import { Rng, deriveSeed } from './rng.js';
+import type { Dataset, RgbImage } from './types.js';
+
+/** Options of {@link DataLoader}; all optional. */
+export interface LoaderOptions {
+  /** Images per batch, 1–4096 (default 12, MirrorGAN's CUB batch). */
+  batchSize?: number;
+  /** Output sizes, ascending (default [64, 128, 256]); the largest is the crop size. */
+  imageSizes?: number[];
+  /** Caption length cap WORDS_NUM, 1–256 (default 18, MirrorGAN training). */
+  wordsNum?: number;
+  /** Long-caption rule (default `sample` when `augment`, else `truncate`). */
+  wordsCap?: WordsCapMode;
+  /** Shuffle each epoch (default true). */
+  shuffle?: boolean;
+  /** Drop the last incomplete batch, as the official loader does (default true). */
+  dropLast?: boolean;
+  /** Random crop + flip (default true); `false` takes the centre crop without flip. */
+  augment?: boolean;
+  /** Sort each batch by caption length, descending (default true; needed by the packed LSTM). */
+  sortByLength?: boolean;
+  /** Seed of every random choice (default 0). */
+  seed?: number;
+  /** Batches prepared ahead, 0–64 (default 2). */
+  prefetch?: number;
+  /** Warning sink for images that fail to read (default stderr). */
+  logger?: DataLogger;
+}
+
+/** One batch. Per-item arrays share one order: sorted by caption length, descending. */
+export interface Batch {
+  /** Epoch index. */
+  epoch: number;
+  /** Batch index within the epoch. */
+  step: number;
+  /** Items in this batch. */
+  batchSize: number;
+  /** Caption row width (WORDS_NUM). */
+  wordsNum: number;
+  /** Side of each scale, ascending. */
+  imageSizes: number[];
+  /** One (B, 3, S, S) float array per scale, values in [-1, 1]. */
+  images: Float32Array[];
+  /** (B, wordsNum) word ids, right-padded with 0. */
+  captions: Int32Array;
+  /** Words per caption (descending when sorted). */
+  captionLengths: Int32Array;
+  /** Longest caption in the batch (mask width). */
+  maxLength: number;
+  /** Class id per item. */
+  classIds: Int32Array;
+  /** Dataset key per item. */
+  keys: string[];
+  /** Dataset index per item. */
+  indices: Int32Array;
+  /** Which of the image's captions was used, per item. */
+  captionIndices: Int32Array;
+  /** Length sort applied: item k of the batch was drawn at position `order[k]`. */
+  order: Int32Array;
+  /** (B, wordsNum) a caption of a different image (different class when one exists), per item. */
+  wrongCaptions: Int32Array;
+  /** Words per wrong caption (not sorted; use `sortByLength` before a packed LSTM). */
+  wrongCaptionLengths: Int32Array;
+  /** Class id of each wrong caption's image. */
+  wrongClassIds: Int32Array;
+}
+
+/** Validated loader settings. @private */
+interface Settings {
+  batchSize: number;
+  imageSizes: number[];
+  wordsNum: number;
+  wordsCap: WordsCapMode;
+  shuffle: boolean;
+  dropLast: boolean;
+  augment: boolean;
+  sortByLength: boolean;
+  seed: number;
+  prefetch: number;
+}
+
+function settings(dataset: Dataset, o: LoaderOptions): Settings {
+  const batchSize = checkInt('batchSize', o.batchSize ?? 12, 1, 4096);
+  const imageSizes = o.imageSizes ?? [64, 128, 256];
+  if (!Array.isArray(imageSizes) || imageSizes.length === 0) throw invalidOption('a non-empty array of sizes', 'imageSizes', imageSizes);
+  imageSizes.forEach((s, i) => {
+    checkInt(`imageSizes[${i}]`, s, 4, 1024);
+    if (i > 0 && s <= (imageSizes[i - 1] as number)) throw invalidOption('ascending sizes', 'imageSizes', imageSizes.join(','));
+  });
+  const augment = o.augment ?? true;
+  const dropLast = o.dropLast ?? true;
+  const s: Settings = {
+    batchSize,
+    imageSizes: [...imageSizes],
+    wordsNum: checkInt('wordsNum', o.wordsNum ?? 18, 1, 256),
+    wordsCap: o.wordsCap ?? (augment ? 'sample' : 'truncate'),
+    shuffle: o.shuffle ?? true,
+    dropLast,
+    augment,
+    sortByLength: o.sortByLength ?? true,
+    seed: checkInt('seed', o.seed ?? 0, 0, 0xffffffff),
+    prefetch: checkInt('prefetch', o.prefetch ?? 2, 0, 64),
+  };
+  if (s.wordsCap !== 'sample' && s.wordsCap !== 'truncate') throw invalidOption('"sample" or "truncate"', 'wordsCap', s.wordsCap);
+  if (dataset.size === 0 || (dropLast && dataset.size < batchSize)) {
+    throw new DataError(
+      'ERR_DATA_INVALID_OPTION',
+      `${dataset.name} ${dataset.split} has ${dataset.size} images, fewer than batchSize ${batchSize}${dropLast ? ' (dropLast would yield no batch)' : ''}`,
+    );
+  }
+  return s;
+}
+
+/**
+ * Epoch iterator over a {@link Dataset}. `for await (const batch of loader)` runs one epoch
+ * (the next one on each loop); `loader.epoch(e)` runs epoch `e` explicitly.
+ */
+export class DataLoader implements AsyncIterable<Batch> {
+  /** Validated settings. */
+  readonly options: Readonly<Settings>;
+  private nextEpoch = 0;
+  private readonly failed = new Set<number>();
+  private readonly logger: DataLogger;
+
+  constructor(
+    /** The dataset split to draw from. */
+    readonly dataset: Dataset,
+    options: LoaderOptions = {},
+  ) {
+    this.options = settings(dataset, options);
+    this.logger = options.logger ?? stderrLogger;
+  }
+
+  /** Batches per epoch (⌊N/B⌋ with dropLast, else ⌈N/B⌉). */
+  get batchesPerEpoch(): number {
+    const { batchSize, dropLast } = this.options;
+    return dropLast ? Math.floor(this.dataset.size / batchSize) : Math.ceil(this.dataset.size / batchSize);
+  }
+
+  /** Runs the next epoch. */
+  [Symbol.asyncIterator](): AsyncIterator<Batch> {
+    return this.epoch(this.nextEpoch++);
+  }
+
+  /** Yields the batches of epoch `epoch`, keeping up to `prefetch` batches in preparation. */
+  async *epoch(epoch: number): AsyncGenerator<Batch> {
+    const { batchSize, shuffle, prefetch } = this.options;
+    const n = this.dataset.size;
+    const order = Array.from({ length: n }, (_, i) => i);
+    if (shuffle) new Rng(deriveSeed(this.options.seed, epoch, 'shuffle')).shuffle(order);
+    const total = this.batchesPerEpoch;
+    const queue: Promise<Batch>[] = [];
+    let next = 0;
+    const fill = (): void => {
+      while (next < total && queue.length <= prefetch) {
+        const p = this.makeBatch(epoch, next, order.slice(next * batchSize, Math.min(n, (next + 1) * batchSize)));
+        p.catch(() => undefined); // awaited below; avoid an unhandled-rejection report meanwhile
+        queue.push(p);
+        next++;
+      }
+    };
+    fill();
+    while (queue.length > 0) {
+      const batch = await (queue.shift() as Promise<Batch>);
+      fill();
+      yield batch;
+    }
+  }
+
+  /** Reads image `index`, substituting the next readable image when it cannot be read. */
+  private async readImage(index: number): Promise<{ image: RgbImage; index: number }> {
+    const n = this.dataset.size;
+    for (let k = 0; k < Math.min(n, 16); k++) {
+      const i = (index + k) % n;
+      if (this.failed.has(i)) continue;
+      try {
+        return { image: await this.dataset.readImage(i), index: i };
+      } catch (err) {
+        if (err instanceof DataError) throw err;
+        this.failed.add(i);
+        this.logger.warn(`${this.dataset.name}: skipped ${this.dataset.keys[i]}: unreadable (${(err as Error).message.split('\n')[0]}); using another image from now on`);
+      }
+    }
+    throw new DataError('ERR_DATA_EMPTY', `${this.dataset.name} ${this.dataset.split}: 16 images in a row could not be read; is the source gone?`);
+  }
+
+  /** Builds one batch from dataset indices (deterministic given seed, epoch, step). */
+  private async makeBatch(epoch: number, step: number, drawn: number[]): Promise<Batch> {
+    const o = this.options;
+    const ds = this.dataset;
+    const B = drawn.length;
+    const reads = await Promise.all(drawn.map((i) => this.readImage(i)));
+    const maxSize = o.imageSizes[o.imageSizes.length - 1] as number;
+    const nominalSide = Math.floor((maxSize * 76) / 64);
+
+    const crops: RgbImage[] = [];
+    const caps: number[][] = [];
+    const capIdx: number[] = [];
+    const wrongCaps: number[][] = [];
+    const wrongClass: number[] = [];
+    reads.forEach(({ image, index }, b) => {
+      const rng = new Rng(deriveSeed(o.seed, epoch, step, b));
+      // Crop size in stored pixels: maxSize when the cache side is the nominal int(size·76/64).
+      const shortSide = Math.min(image.width, image.height);
+      const cs = Math.min(shortSide, Math.round((maxSize * ds.imageSide) / nominalSide));
+      const x = o.augment ? rng.int(image.width - cs + 1) : Math.floor((image.width - cs) / 2);
+      const y = o.augment ? rng.int(image.height - cs + 1) : Math.floor((image.height - cs) / 2);
+      const flip = o.augment && rng.next() < 0.5;
+      crops.push(cropFlip(image, x, y, cs, flip));
+      const own = ds.captions[index] as readonly number[][];
+      const ci = rng.int(own.length);
+      capIdx.push(ci);
+      caps.push(capWords(own[ci] as number[], o.wordsNum, o.wordsCap, rng));
+      const w = this.pickWrong(index, rng);
+      const wc = ds.captions[w] as readonly number[][];
+      wrongCaps.push(capWords(wc[rng.int(wc.length)] as number[], o.wordsNum, o.wordsCap, rng));
+      wrongClass.push(ds.classIds[w] as number);
+    });
+
+    const padded = padCaptions(caps, o.wordsNum);
+    const perm = o.sortByLength ? sortByLength(padded.lengths) : Int32Array.from(drawn.keys());
+    const captions = new Int32Array(B * o.wordsNum);
+    const captionLengths = new Int32Array(B);
+    const images = o.imageSizes.map((s) => new Float32Array(B * 3 * s * s));
+    const wrong = padCaptions(perm.reduce<number[][]>((acc, p) => (acc.push(wrongCaps[p] as number[]), acc), []), o.wordsNum);
+    perm.forEach((p, k) => {
+      captions.set(padded.ids.subarray(p * o.wordsNum, (p + 1) * o.wordsNum), k * o.wordsNum);
+      captionLengths[k] = padded.lengths[p] as number;
+      o.imageSizes.forEach((s, si) => resizeToCHW(crops[p] as RgbImage, s, s, images[si] as Float32Array, k * 3 * s * s));
+    });
+    const pick = <T>(arr: readonly T[]): T[] => Array.from(perm, (p) => arr[p] as T);
+    const indices = Int32Array.from(pick(reads.map((r) => r.index)));
+    return {
+      epoch,
+      step,
+      batchSize: B,
+      wordsNum: o.wordsNum,
+      imageSizes: [...o.imageSizes],
+      images,
+      captions,
+      captionLengths,
+      maxLength: captionLengths.reduce((m, l) => Math.max(m, l), 0),
+      classIds: Int32Array.from(indices, (i) => ds.classIds[i] as number),
+      keys: Array.from(indices, (i) => ds.keys[i] as string),
+      indices,
+      captionIndices: Int32Array.from(pick(capIdx)),
+      order: perm,
+      wrongCaptions: wrong.ids,
+      wrongCaptionLengths: wrong.lengths,
+      wrongClassIds: Int32Array.from(pick(wrongClass)),
+    };
+  }
+
+  /** A different image, of a different class when one can be found quickly. */
+  private pickWrong(index: number, rng: Rng): number {
+    const ds = this.dataset;
+    const n = ds.size;
+    if (n === 1) return index;
+    let fallback = -1;
+    for (let t = 0; t < 32; t++) {
+      const j = rng.int(n);
+      if (j === index) continue;
+      if (ds.classIds[j] !== ds.classIds[index]) return j;
+      if (fallback < 0) fallback = j;
+    }
+    return fallback >= 0 ? fallback : (index + 1) % n;
+  }
+}

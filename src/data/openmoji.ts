@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Built-in dataset from the `openmoji` npm package (CC BY-SA 4.0): colour SVG emoji rendered
+ * with sharp, captions made deterministically from the package's own metadata.
+ *
+ * Included: every emoji except the `component` group (skin-tone swatches, hair parts),
+ * `flags` and `extras-unicode` (country/region flags, regional-indicator letters and
+ * geometric symbols — a picture there depends on knowledge no caption word carries) and the
+ * `extras-openmoji` subgroups `brand` and `flags` (logos, flag variants). OpenMoji 17: 4,004 of
+ * 4,495 emoji; see {@link selectOpenMoji}.
+ *
+ * Captions (up to 10 per emoji) only use the `annotation`, `tags`, `openmoji_tags`, `group` and
+ * `subgroups` fields, joined with the fixed template words "an emoji of", "a", "emoji", "from",
+ * "with", "and". Skin-tone variants with no tags of their own use the tags of their base emoji.
+ *
+ * Split: by base emoji (`skintone_base_hexcode`, else the emoji itself), so skin-tone variants
+ * always share a split and a class; a base goes to test when a seeded hash of its hexcode falls
+ * below `testFraction`. Class ids number the included base emoji in hexcode order.
+ */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+import { DataError } from './errors.js';
+import { deriveSeed } from './rng.js';
+import type { SourceItem, SourceScan } from './types.js';
+
+/** Attribution that must travel with anything built from OpenMoji. */
+export const OPENMOJI_ATTRIBUTION =
+  'All emojis designed by OpenMoji (https://openmoji.org/) – the open-source emoji and icon project. ' +
+  'License: CC BY-SA 4.0 (https://creativecommons.org/licenses/by-sa/4.0/). ' +
+  'Images derived from them (the mirrorgan OpenMoji cache, and models trained on it where they count as adaptations) are shared under the same licence.';
+
+/** Groups left out of the built-in dataset. */
+export const OPENMOJI_EXCLUDED_GROUPS: readonly string[] = ['component', 'flags', 'extras-unicode'];
+/** `extras-openmoji` subgroups left out of the built-in dataset. */
+export const OPENMOJI_EXCLUDED_SUBGROUPS: readonly string[] = ['brand', 'flags'];
+
+/** Default share of base emoji in the test split. */
+export const OPENMOJI_TEST_FRACTION = 0.1;
+/** Default split seed. */
+export const OPENMOJI_SPLIT_SEED = 2019;
+
+/** One record of `openmoji/data/openmoji.json` (fields we use). */
+export interface OpenMojiRecord {
+  emoji: string;
+  hexcode: string;
+  group: string;
+  subgroups: string;
+  annotation: string;
+  tags: string;
+  openmoji_tags: string;
+  skintone_base_hexcode: string;
+}
+
+/** Options of {@link scanOpenMoji}. */
+export interface OpenMojiOptions {
+  /** Use only this many emoji, spread evenly over the included list (tests, quick runs). */
+  limit?: number;
+  /** Share of base emoji in the test split (default 0.1). */
+  testFraction?: number;
+  /** Split seed (default 2019). */
+  seed?: number;
+  /** Package directory (default: resolved `openmoji`). */
+  packageDir?: string;
+}
+
+/** Directory of the installed `openmoji` package. */
+export function openMojiPackageDir(): string {
+  const require = createRequire(import.meta.url);
+  return dirname(require.resolve('openmoji/package.json'));
+}
+
+/** The included records in package order (see module doc for the rule). */
+export function selectOpenMoji(records: readonly OpenMojiRecord[]): OpenMojiRecord[] {
+  return records.filter(
+    (r) =>
+      !OPENMOJI_EXCLUDED_GROUPS.includes(r.group) &&
+      !(r.group === 'extras-openmoji' && OPENMOJI_EXCLUDED_SUBGROUPS.includes(r.subgroups)),
+  );
+}
+
+function splitTags(text: string): string[] {
+  return text
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
+}
+
+function words(slug: string): string {
+  return slug.replace(/-/g, ' ');
+}
+
+/**
+ * Captions for one emoji, from its metadata only. `baseTags` are used when the record has no
+ * tags (skin-tone variants). Returns 5 to 10 distinct captions.
+ */
+export function openMojiCaptions(record: OpenMojiRecord, baseTags: readonly string[] = []): string[] {
+  const a = record.annotation.trim();
+  const own = [...splitTags(record.tags), ...splitTags(record.openmoji_tags)];
+  const tags = [...new Set((own.length > 0 ? own : baseTags).filter((t) => t.toLowerCase() !== a.toLowerCase()))];
+  const group = words(record.group);
+  const sub = words(record.subgroups);
+  const caps = [a, `an emoji of ${a}`, `${a} emoji`, `a ${sub} emoji of ${a}`, `an emoji of ${a} from ${group}`];
+  if (tags.length > 0) {
+    for (let k = 0; k < 5; k++) {
+      const t1 = tags[(2 * k) % tags.length] as string;
+      const t2 = tags[(2 * k + 1) % tags.length] as string;
+      caps.push(t1 === t2 ? `${a} with ${t1}` : `${a} with ${t1} and ${t2}`);
+    }
+  }
+  return [...new Set(caps)];
+}
+
+/** Reads and selects the OpenMoji records, then builds train/test items. */
+export async function scanOpenMoji(options: OpenMojiOptions = {}): Promise<SourceScan> {
+  const dir = options.packageDir ?? openMojiPackageDir();
+  let records: OpenMojiRecord[];
+  try {
+    records = JSON.parse(await readFile(join(dir, 'data', 'openmoji.json'), 'utf8')) as OpenMojiRecord[];
+  } catch (cause) {
+    throw new DataError('ERR_DATA_NOT_FOUND', `Cannot read openmoji metadata in ${dir}: ${(cause as Error).message}`, { cause });
+  }
+  const byHex = new Map(records.map((r) => [r.hexcode, r]));
+  let selected = selectOpenMoji(records);
+  const baseOf = (r: OpenMojiRecord): string => r.skintone_base_hexcode || r.hexcode;
+  const bases = [...new Set(selected.map(baseOf))].sort();
+  const classOf = new Map(bases.map((b, i) => [b, i]));
+  if (options.limit !== undefined && options.limit < selected.length) {
+    const n = Math.max(1, options.limit);
+    const step = selected.length / n;
+    selected = Array.from({ length: n }, (_, i) => selected[Math.floor(i * step)] as OpenMojiRecord);
+  }
+  const fraction = options.testFraction ?? OPENMOJI_TEST_FRACTION;
+  const seed = options.seed ?? OPENMOJI_SPLIT_SEED;
+  const train: SourceItem[] = [];
+  const test: SourceItem[] = [];
+  for (const r of selected) {
+    const base = baseOf(r);
+    const baseRecord = byHex.get(base);
+    const baseTags = baseRecord ? [...splitTags(baseRecord.tags), ...splitTags(baseRecord.openmoji_tags)] : [];
+    const item: SourceItem = {
+      key: r.hexcode,
+      classId: classOf.get(base) as number,
+      image: { path: join(dir, 'color', 'svg', `${r.hexcode}.svg`), format: 'svg' },
+      captions: openMojiCaptions(r, baseTags),
+    };
+    const inTest = deriveSeed(seed, base) / 4294967296 < fraction;
+    (inTest ? test : train).push(item);
+  }
+  return { name: 'openmoji', root: dir, train, test, captionsPerImage: 10, attribution: OPENMOJI_ATTRIBUTION };
+}
