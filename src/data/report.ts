@@ -57,6 +57,7 @@ function total(rec: Partial<Record<string, number>>): number {
 
 function detail(rec: Partial<Record<string, number>>): string {
   return Object.entries(rec)
+    .sort(([ka, a], [kb, b]) => (b ?? 0) - (a ?? 0) || (ka < kb ? -1 : ka > kb ? 1 : 0))
     .map(([k, v]) => `${v} ${k}`)
     .join(', ');
 }
