@@ -31,6 +31,7 @@ class AdamWrap : public Napi::ObjectWrap<AdamWrap> {
                            InstanceMethod<&AdamWrap::StateDict>("stateDict"),
                            InstanceMethod<&AdamWrap::LoadStateDict>("loadStateDict"),
                            InstanceAccessor<&AdamWrap::Lr, &AdamWrap::SetLr>("lr"),
+                           InstanceAccessor<&AdamWrap::GetOptions, &AdamWrap::SetOptions>("options"),
                            InstanceAccessor<&AdamWrap::NumParams>("numParams"),
                        });
   }
@@ -113,6 +114,32 @@ class AdamWrap : public Napi::ObjectWrap<AdamWrap> {
     Guard(info.Env(), [&]() -> Napi::Value {
       if (!v.IsNumber() || !(v.As<Napi::Number>().DoubleValue() >= 0)) ThrowArg("Expected number >= 0 for lr");
       Opts().lr(v.As<Napi::Number>().DoubleValue());
+      return info.Env().Undefined();
+    });
+  }
+  // { lr, beta1, beta2, eps, weightDecay }: saved beside the moments so a resume is exact.
+  Napi::Value GetOptions(const Napi::CallbackInfo& info) {
+    auto& o = Opts();
+    auto out = Napi::Object::New(info.Env());
+    out.Set("lr", o.lr());
+    out.Set("beta1", std::get<0>(o.betas()));
+    out.Set("beta2", std::get<1>(o.betas()));
+    out.Set("eps", o.eps());
+    out.Set("weightDecay", o.weight_decay());
+    return out;
+  }
+  void SetOptions(const Napi::CallbackInfo& info, const Napi::Value& v) {
+    Guard(info.Env(), [&]() -> Napi::Value {
+      EnsureIdle();
+      auto o = ToOptions(v);
+      auto& cur = Opts();
+      double lr = o.Number("lr", cur.lr()), b1 = o.Number("beta1", std::get<0>(cur.betas()));
+      double b2 = o.Number("beta2", std::get<1>(cur.betas())), eps = o.Number("eps", cur.eps());
+      double wd = o.Number("weightDecay", cur.weight_decay());
+      if (!(lr >= 0) || !(b1 >= 0 && b1 < 1) || !(b2 >= 0 && b2 < 1) || !(eps >= 0) || !(wd >= 0)) {
+        ThrowArg("Adam: lr, eps and weightDecay must be >= 0 and betas in [0, 1)");
+      }
+      cur.lr(lr).betas({b1, b2}).eps(eps).weight_decay(wd);
       return info.Env().Undefined();
     });
   }

@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: MIT
+/** mirrorgan-native/lib: the typed binding over the LibTorch addon. */
+export { MirrorganError, type ErrorCode } from './errors.js';
+export { JobLock } from './lock.js';
+export { callNative, callNativeAsync, Module, moduleKinds, type ForwardOptions, type ModuleOptions, type TensorRecord } from './module.js';
+export { Adam, type AdamOptions } from './optim.js';
+export { cudaAvailable, defaultDevice, getNumThreads, manualSeed, matmulBenchmark, runtimeInfo, setNumThreads, type RuntimeInfo } from './runtime.js';
+export {
+  loadSafetensors, loadTorchPickle, readSafetensorsHeader, saveSafetensors, saveTorchPickle,
+  type LoadedTensors, type SafetensorsEntry, type SafetensorsHeader,
+} from './safetensors.js';
+export {
+  cat, dispose, full, keep, maxAbsDiff, memory, ones, rand, randn, Tensor, tensor, tidy, zeros,
+  type AnyTypedArray, type Device, type DType, type TensorOptions, type TypedArrayOf,
+} from './tensor.js';

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+/**
+ * `mirrorgan data build` and `mirrorgan data info`: build (or refresh) a dataset's image cache
+ * and print what a training run would see.
+ */
+import { access } from 'node:fs/promises';
+
+import { Command, Option } from 'commander';
+
+import {
+  DATASET_KINDS,
+  DataError,
+  ImageCache,
+  cacheSideFor,
+  datasetCacheDir,
+  loadDataset,
+  openMojiPackageDir,
+  resolveCacheRoot,
+  type DatasetKind,
+  type LoadDatasetOptions,
+  type LoadedDataset,
+} from '../data/index.js';
+
+/** Options shared by both subcommands. */
+interface SelectOptions {
+  dataset: DatasetKind;
+  root?: string;
+  cache?: string;
+  size: string;
+  limit?: string;
+  progress: boolean;
+  json?: boolean;
+}
+
+function withSelection(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('-d, --dataset <kind>', 'dataset layout').choices([...DATASET_KINDS]).default('openmoji'))
+    .option('-r, --root <dir>', 'dataset root (required for cub, coco, folder)')
+    .option('-c, --cache <dir>', 'cache root (default $MIRRORGAN_CACHE or ~/.cache/mirrorgan)')
+    .addOption(new Option('-s, --size <px>', 'largest training size; images are cached at size·76/64').choices(['64', '128', '256']).default('256'))
+    .option('--limit <n>', 'OpenMoji only: use an evenly spread subset of n emoji')
+    .option('--no-progress', 'plain progress lines instead of a bar')
+    .option('--json', 'print the summary as JSON');
+}
+
+function loadOptions(o: SelectOptions): LoadDatasetOptions {
+  const opts: LoadDatasetOptions = { dataset: o.dataset, imageSize: Number(o.size), progress: o.progress ? 'auto' : false };
+  if (o.root) opts.root = o.root;
+  if (o.cache) opts.cacheDir = o.cache;
+  if (o.limit !== undefined) {
+    const limit = Number(o.limit);
+    if (!Number.isInteger(limit) || limit < 1) throw new DataError('ERR_DATA_INVALID_OPTION', `Expected integer of at least 1 for --limit but received ${JSON.stringify(o.limit)} of type string`);
+    opts.openmoji = { limit };
+  }
+  return opts;
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
+}
+
+/** JSON summary printed by `data info --json` and `data build --json`. */
+interface Summary {
+  dataset: string;
+  root: string;
+  splits: Record<'train' | 'test', { images: number; classes: number; captions: number }>;
+  vocabulary: number;
+  imageSide: number;
+  cache: { dir: string; bytes: number } | null;
+  attribution?: string;
+}
+
+function summarize(d: LoadedDataset): Summary {
+  const split = (s: LoadedDataset['train']) => ({
+    images: s.size,
+    classes: new Set(s.classIds).size,
+    captions: s.captions.reduce((n, c) => n + c.length, 0),
+  });
+  const out: Summary = {
+    dataset: d.name,
+    root: d.root,
+    splits: { train: split(d.train), test: split(d.test) },
+    vocabulary: d.vocabulary.size,
+    imageSide: d.imageSide,
+    cache: d.cacheDir ? { dir: d.cacheDir, bytes: d.cacheBytes } : null,
+  };
+  if (d.attribution) out.attribution = d.attribution;
+  return out;
+}
+
+function print(s: Summary, size: number, json: boolean | undefined): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+    return;
+  }
+  const rows: [string, string][] = [
+    ['dataset', `${s.dataset} (${s.root})`],
+    ...(['train', 'test'] as const).map((k): [string, string] => [k, `${s.splits[k].images} images, ${s.splits[k].classes} classes, ${s.splits[k].captions} captions`]),
+    ['vocabulary', `${s.vocabulary} words (including <end>)`],
+    ['cache', s.cache ? `${s.cache.dir} (${s.imageSide} px for ${size} px training, ${formatBytes(s.cache.bytes)})` : 'not built yet: run `mirrorgan data build` with the same options'],
+  ];
+  if (s.attribution) rows.push(['licence', s.attribution]);
+  for (const [k, v] of rows) process.stdout.write(`${k.padEnd(11)} ${v}\n`);
+}
+
+async function run(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof DataError) {
+      process.stderr.write(`mirrorgan data: ${err.message} [${err.code}]\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw err;
+  }
+}
+
+/** The `data` command with its `build` and `info` subcommands (commander 14). */
+export function dataCommand(): Command {
+  const data = new Command('data').description('build and inspect training datasets (built-in OpenMoji, CUB, COCO, your own folder)');
+
+  withSelection(data.command('build'))
+    .description('decode a dataset once into the on-disk cache (with no options: the built-in OpenMoji set)')
+    .action(async (o: SelectOptions) =>
+      run(async () => {
+        const started = Date.now();
+        const d = await loadDataset(loadOptions(o));
+        await d.close();
+        if (!o.json) process.stderr.write(`built in ${((Date.now() - started) / 1000).toFixed(1)} s (${d.decoded} decoded, ${d.reused} reused)\n`);
+        print(summarize(d), Number(o.size), o.json);
+      }),
+    );
+
+  withSelection(data.command('info'))
+    .description('print counts per split, vocabulary size and cache location/size (does not decode images)')
+    .action(async (o: SelectOptions) =>
+      run(async () => {
+        const opts = loadOptions(o);
+        const sourceRoot = o.dataset === 'openmoji' ? openMojiPackageDir() : (o.root ?? '');
+        const dir = datasetCacheDir(resolveCacheRoot(o.cache), o.dataset, sourceRoot);
+        const built = await access(ImageCache.indexPath(dir, cacheSideFor(Number(o.size)))).then(
+          () => true,
+          () => false,
+        );
+        // With a cache this is a fast reuse; without one, images are only stat'ed, never decoded.
+        const d = await loadDataset({ ...opts, cache: built, logger: { warn: () => undefined, info: () => undefined } });
+        await d.close();
+        print(summarize(d), Number(o.size), o.json);
+      }),
+    );
+
+  return data;
+}

@@ -1,0 +1,3 @@
+// SPDX-License-Identifier: MIT
+/** mirrorgan-native: MirrorGAN text-to-image generation on LibTorch. */
+export * from '../lib/index.js';

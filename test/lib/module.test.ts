@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+import { describe, expect, it } from 'vitest';
+import { callNative, dispose, manualSeed, memory, Module, moduleKinds, randn, tensor, tidy } from '../../lib/index.js';
+import { gradWithinTolerance, loadFixture, worstOutputViolation } from '../helpers/parity.js';
+
+describe('native modules', () => {
+  it('lists registered kinds', () => {
+    expect(moduleKinds()).toEqual(expect.arrayContaining(['CA_NET', 'Linear']));
+  });
+
+  it('autograd through a Linear module matches the analytic gradient', () => {
+    manualSeed(1);
+    const lin = new Module('Linear', { inFeatures: 3, outFeatures: 2 });
+    const x = tensor([1, 2, 3, -1, 0.5, 2], [2, 3]);
+    const { output } = lin.forward({ input: x });
+    const loss = output.pow(2).mean();  // L = mean(y^2) over N = 4 entries
+    loss.backward();
+    const params = lin.namedParameters();
+    const W = params.get('weight')!;
+    const b = params.get('bias')!;
+    const y = output.dataSync() as Float32Array;
+    const xs = x.dataSync() as Float32Array;
+    // dL/dW[o][i] = sum_n (2/N) y[n][o] x[n][i];  dL/db[o] = sum_n (2/N) y[n][o]
+    const gW = W.grad!.dataSync() as Float32Array;
+    const gb = b.grad!.dataSync() as Float32Array;
+    for (let o = 0; o < 2; o++) {
+      let sb = 0;
+      for (let n = 0; n < 2; n++) sb += 0.5 * y[n * 2 + o];
+      expect(gb[o]).toBeCloseTo(sb, 5);
+      for (let i = 0; i < 3; i++) {
+        let s = 0;
+        for (let n = 0; n < 2; n++) s += 0.5 * y[n * 2 + o] * xs[n * 3 + i];
+        expect(gW[o * 3 + i]).toBeCloseTo(s, 5);
+      }
+    }
+    lin.zeroGrad();
+    expect(lin.namedParameters().get('weight')!.grad).toBeNull();
+  });
+
+  it('forward with grad: false records no graph', () => {
+    const lin = new Module('Linear', { inFeatures: 2, outFeatures: 2 });
+    const { output } = lin.forward({ input: randn([1, 2]) }, { grad: false });
+    expect(output.requiresGrad).toBe(false);
+  });
+
+  it('state dict keys are the official names, in PyTorch order, and load back', async () => {
+    const ca = new Module('CA_NET', { tDim: 256, cDim: 100 });
+    const sd = ca.namedStateDict();
+    expect([...sd.keys()]).toEqual(['fc.weight', 'fc.bias']);
+    expect(sd.get('fc.weight')!.shape).toEqual([400, 256]);
+    expect(ca.numParameters()).toBe(400 * 256 + 400);
+    const other = new Module('CA_NET', {});
+    other.loadStateDict(sd);
+    const sd2 = other.namedStateDict();
+    expect(sd2.get('fc.bias')!.toArray()).toEqual(sd.get('fc.bias')!.toArray());
+    // loaded weights are copies, not aliases
+    tidy(() => {
+      const w = sd2.get('fc.bias')!;
+      expect(w.isDisposed).toBe(false);
+    });
+    dispose([sd, sd2]);
+  });
+
+  it('train()/eval() switch the mode', () => {
+    const ca = new Module('CA_NET', {});
+    expect(ca.training).toBe(true);
+    expect(ca.eval().training).toBe(false);
+    expect(ca.train().training).toBe(true);
+    expect(ca.device).toBe('cpu');
+    expect(ca.to('cpu').device).toBe('cpu');
+  });
+
+  it('setRequiresGrad(false) freezes every parameter', () => {
+    const ca = new Module('CA_NET', {}).setRequiresGrad(false);
+    expect(ca.parameters().every((p) => !p.requiresGrad)).toBe(true);
+  });
+
+  it('CA_NET reproduces the official module (parity fixture)', async () => {
+    const { tensors: fx } = await loadFixture('ca_net');
+    const ca = new Module('CA_NET', { tDim: 256, cDim: 100 });
+    ca.loadStateDict(new Map([...fx].filter(([k]) => k === 'fc.weight' || k === 'fc.bias')));
+    const out = ca.forward({ sent_emb: fx.get('in.text_embedding')!, eps: fx.get('in.eps')! });
+    for (const k of ['c_code', 'mu', 'logvar']) {
+      expect(worstOutputViolation(out[k], fx.get(`out.${k}`)!), k).toBeLessThanOrEqual(0);
+    }
+    const { loss } = callNative('kl_loss', { mu: out.mu, logvar: out.logvar });
+    expect(worstOutputViolation(loss, fx.get('out.kl_loss')!)).toBeLessThanOrEqual(0);
+    // gradients reach the CA weights through the KL term
+    loss.backward();
+    const g = ca.namedParameters().get('fc.weight')!.grad!;
+    expect(g.shape).toEqual([400, 256]);
+    expect(g.abs().sum().item()).toBeGreaterThan(0);
+    expect(gradWithinTolerance(g, g).ok).toBe(true);
+    dispose(fx);
+  });
+
+  it('forwardAsync keeps the event loop free and frees its inputs normally', async () => {
+    const lin = new Module('Linear', { inFeatures: 512, outFeatures: 512 });
+    const x = randn([2048, 512]);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    const results = [];
+    for (let i = 0; i < 5; i++) results.push((await lin.forwardAsync({ input: x }, { grad: false })).output);
+    clearInterval(timer);
+    expect(results[0].shape).toEqual([2048, 512]);
+    expect(ticks).toBeGreaterThan(0);
+    dispose([x, results]);
+  });
+
+  it('does not leak handles over repeated forward/backward', () => {
+    const lin = new Module('Linear', { inFeatures: 4, outFeatures: 3 });
+    const before = memory().numTensors;
+    for (let i = 0; i < 50; i++) {
+      tidy(() => {
+        lin.forward({ input: randn([5, 4]) }).output.mean().backward();
+      });
+    }
+    expect(memory().numTensors).toBe(before);
+  });
+});
