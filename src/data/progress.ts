@@ -38,7 +38,7 @@ export function startProgress(label: string, total: number, logger: DataLogger, 
       done++;
       const pct = Math.floor((done / total) * 10) * 10;
       const now = Date.now();
-      if ((pct > lastPct || now - lastTime > 10_000) && done < total) {
+      if (((pct > lastPct && now - lastTime >= 2000) || now - lastTime > 10_000) && done < total) {
         lastPct = pct;
         lastTime = now;
         logger.info(`${label}: ${done}/${total} (${pct}%)`);

@@ -17,6 +17,9 @@ interface Taps {
 
 const tapCache = new Map<string, Taps>();
 
+/** Scratch buffer of the horizontal pass, grown on demand and reused (the loop is synchronous). */
+let scratch = new Float32Array(0);
+
 /** PIL's BILINEAR resampling filter with antialiasing (triangle, support scaled on downscale). */
 function taps(inSize: number, outSize: number): Taps {
   const id = `${inSize}:${outSize}`;
@@ -96,7 +99,8 @@ export function resizeToCHW(src: RgbImage, width: number, height: number, out: F
   const hx = taps(src.width, width);
   const vy = taps(src.height, height);
   // Horizontal pass: (srcH, width, 3) floats.
-  const tmp = new Float32Array(src.height * width * 3);
+  if (scratch.length < src.height * width * 3) scratch = new Float32Array(src.height * width * 3);
+  const tmp = scratch;
   const sd = src.data;
   for (let r = 0; r < src.height; r++) {
     const rowIn = r * src.width * 3;
