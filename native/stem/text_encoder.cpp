@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+#include "stem/text_encoder.h"
+
+#include <torch/nn/utils/rnn.h>
+
+#include "core/native_module.h"
+
+namespace mg {
+namespace {
+
+constexpr double kEmbeddingInitRange = 0.1;  // AttnGAN RNN_ENCODER.init_weights: U(-0.1, 0.1)
+
+std::string Str(int64_t v) { return std::to_string(v); }
+
+}  // namespace
+
+RNN_ENCODERImpl::RNN_ENCODERImpl(int64_t ntoken, int64_t ninput, double drop_prob, int64_t nhidden,
+                                 const std::string& rnn_type)
+    : ntoken(ntoken), ninput(ninput), nhidden_per_direction(nhidden / 2), rnn_type(rnn_type) {
+  TORCH_CHECK(nhidden % 2 == 0, "RNN_ENCODER: nhidden must be even (two directions)");
+  encoder = register_module("encoder", torch::nn::Embedding(ntoken, ninput));
+  drop = register_module("drop", torch::nn::Dropout(drop_prob));
+  // The official LSTM also gets dropout=drop_prob, which has no effect with one layer: left out.
+  if (rnn_type == "LSTM") {
+    lstm = register_module(
+        "rnn", torch::nn::LSTM(torch::nn::LSTMOptions(ninput, nhidden_per_direction).batch_first(true).bidirectional(true)));
+  } else if (rnn_type == "GRU") {
+    gru = register_module(
+        "rnn", torch::nn::GRU(torch::nn::GRUOptions(ninput, nhidden_per_direction).batch_first(true).bidirectional(true)));
+  } else {
+    throw Error(code::kInvalidArg, "RNN_ENCODER: rnnType must be 'LSTM' or 'GRU' but got '" + rnn_type + "'");
+  }
+  torch::NoGradGuard no_grad;
+  encoder->weight.uniform_(-kEmbeddingInitRange, kEmbeddingInitRange);
+}
+
+TextEncoderOutput RNN_ENCODERImpl::forward(const torch::Tensor& captions, const torch::Tensor& cap_lens) {
+  if (captions.scalar_type() != torch::kLong || cap_lens.scalar_type() != torch::kLong) {
+    throw Error(code::kDtype, "RNN_ENCODER: captions and cap_lens must be int64");
+  }
+  CheckShape(captions, "RNN_ENCODER captions", {-1, -1});
+  const int64_t batch = captions.size(0), max_words = captions.size(1);
+  CheckShape(cap_lens, "RNN_ENCODER cap_lens", {batch});
+  if (batch == 0) throw Error(code::kShape, "RNN_ENCODER: empty batch");
+
+  // Lengths: 1..L and non-increasing, as pack_padded_sequence(enforce_sorted) needs.
+  auto lens = cap_lens.to(torch::kCPU).contiguous();
+  const auto* len = lens.data_ptr<int64_t>();
+  for (int64_t b = 0; b < batch; ++b) {
+    if (len[b] < 1 || len[b] > max_words) {
+      throw Error(code::kInvalidArg, "RNN_ENCODER: cap_lens[" + Str(b) + "] = " + Str(len[b]) +
+                                         " is outside 1.." + Str(max_words) + " (the captions' width)");
+    }
+    if (b > 0 && len[b] > len[b - 1]) {
+      throw Error(code::kInvalidArg, "RNN_ENCODER: cap_lens must be sorted in decreasing order (packed RNN) but cap_lens[" +
+                                         Str(b) + "] = " + Str(len[b]) + " > cap_lens[" + Str(b - 1) + "] = " +
+                                         Str(len[b - 1]) + "; sort the batch by caption length first");
+    }
+  }
+  {
+    auto lo = captions.min().item<int64_t>(), hi = captions.max().item<int64_t>();
+    if (lo < 0 || hi >= ntoken) {
+      throw Error(code::kInvalidArg, "RNN_ENCODER: caption word ids must lie in 0.." + Str(ntoken - 1) +
+                                         " (the vocabulary) but range over " + Str(lo) + ".." + Str(hi));
+    }
+  }
+  const int64_t steps = len[0];  // T = longest caption of the batch
+
+  auto emb = drop->forward(encoder->forward(captions));  // (B, L, ninput)
+  auto packed = torch::nn::utils::rnn::pack_padded_sequence(emb, lens, /*batch_first=*/true, /*enforce_sorted=*/true);
+  namespace rnn_utils = torch::nn::utils::rnn;
+  torch::Tensor padded;  // (B, T, nhidden), pad value 0
+  torch::Tensor h_n;     // (2, B, nhidden/2): final state of each direction, zero initial state
+  if (lstm) {
+    auto [out, state] = lstm->forward_with_packed_input(packed);
+    padded = std::get<0>(rnn_utils::pad_packed_sequence(out, /*batch_first=*/true));
+    h_n = std::get<0>(state);
+  } else {
+    auto [out, state] = gru->forward_with_packed_input(packed);
+    padded = std::get<0>(rnn_utils::pad_packed_sequence(out, /*batch_first=*/true));
+    h_n = state;
+  }
+  TextEncoderOutput result;
+  result.words_emb = padded.transpose(1, 2).contiguous();                                  // (B, nhidden, T)
+  result.sent_emb = h_n.transpose(0, 1).contiguous().view({batch, 2 * nhidden_per_direction});  // (B, nhidden)
+  result.mask = captions.narrow(1, 0, steps).eq(0);                                        // (B, T)
+  return result;
+}
+
+namespace {
+
+MG_REGISTER_MODULE("RNN_ENCODER", [](const Options& o) -> std::shared_ptr<NativeModule> {
+  if (!o.Has("nTokens")) throw Error(code::kInvalidArg, "RNN_ENCODER: option 'nTokens' (vocabulary size) is required");
+  auto nhidden = o.Int("nHidden", 256, 2, 1 << 16);
+  if (nhidden % 2 != 0) throw Error(code::kInvalidArg, "Expected an even number for option 'nHidden' (two directions)");
+  auto drop = o.Number("dropProb", 0.5);
+  if (!(drop >= 0 && drop < 1)) throw Error(code::kInvalidArg, "Expected a number in [0, 1) for option 'dropProb'");
+  RNN_ENCODER net(o.Int("nTokens", 1, 1, int64_t(1) << 31), o.Int("nInput", 300, 1, 1 << 16), drop, nhidden,
+                  o.String("rnnType", "LSTM"));
+  return std::make_shared<ModuleAdapter<RNN_ENCODER>>("RNN_ENCODER", net, [](RNN_ENCODER& m, const TensorMap& in) {
+    auto out = m->forward(Require(in, "captions", "RNN_ENCODER"), Require(in, "cap_lens", "RNN_ENCODER"));
+    return TensorMap{{"words_emb", out.words_emb}, {"sent_emb", out.sent_emb}, {"mask", out.mask}};
+  });
+});
+
+}  // namespace
+}  // namespace mg

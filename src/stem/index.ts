@@ -1,0 +1,6 @@
+// SPDX-License-Identifier: MIT
+/**
+ * STEM / DAMSM building blocks: the text encoder, the image encoders (Inception-v3 and compact)
+ * and the DAMSM matching losses.
+ */
+export { TextEncoder, resolveTextEncoderOptions, type RnnType, type TextEncoderOptions, type TextEncoding } from './text_encoder.js';

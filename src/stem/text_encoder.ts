@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The DAMSM text encoder (AttnGAN/MirrorGAN `RNN_ENCODER`): word embedding -> dropout ->
+ * bidirectional LSTM (or GRU) over the packed captions. Parameter names are the official
+ * state-dict keys (`encoder.weight`, `rnn.weight_ih_l0`, `rnn.weight_ih_l0_reverse`, ...), so a
+ * converted `text_encoder200.pth` loads key for key.
+ *
+ * ```ts
+ * const enc = new TextEncoder({ nTokens: vocab.size }).eval();
+ * const { wordsEmb, sentEmb, mask } = enc.encode(captions, capLens);  // (B,256,T), (B,256), (B,T)
+ * ```
+ */
+import { invalidArg } from '../../lib/errors.js';
+import { Module, type ForwardOptions } from '../../lib/module.js';
+import type { Tensor } from '../../lib/tensor.js';
+
+/** Recurrent cell of the text encoder (official cfg.RNN_TYPE). */
+export type RnnType = 'LSTM' | 'GRU';
+
+/** Options of {@link TextEncoder}; defaults are the official constructor's. */
+export interface TextEncoderOptions {
+  /** Vocabulary size n_words (index 0 = `<end>` padding). Required. */
+  nTokens: number;
+  /** Word-embedding width. Default: 300. */
+  nInput?: number;
+  /** Output width (TEXT.EMBEDDING_DIM), split over the two directions. Even. Default: 256. */
+  nHidden?: number;
+  /** Dropout on the embedded words, active in train mode only. Default: 0.5. */
+  dropProb?: number;
+  /** Recurrent cell. Default: 'LSTM'. */
+  rnnType?: RnnType;
+}
+
+/** What {@link TextEncoder.encode} returns. */
+export interface TextEncoding {
+  /** (B, nHidden, T) word features, T = max(capLens); exactly 0 at t >= capLens[b]. */
+  wordsEmb: Tensor;
+  /** (B, nHidden) sentence feature: [forward final state; backward final state]. */
+  sentEmb: Tensor;
+  /** (B, T) bool, true where the caption holds padding (captions == 0, cut to T columns). */
+  mask: Tensor;
+}
+
+function checkInt(name: string, value: unknown, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalidArg(name, `integer between ${min} and ${max}`, value);
+  }
+}
+
+/** Validates {@link TextEncoderOptions} and fills in the defaults. */
+export function resolveTextEncoderOptions(options: TextEncoderOptions): Required<TextEncoderOptions> {
+  if (options === null || typeof options !== 'object') throw invalidArg('options', 'an options object', options);
+  const o = { nInput: 300, nHidden: 256, dropProb: 0.5, rnnType: 'LSTM' as RnnType, ...options };
+  checkInt('nTokens', o.nTokens, 1, 2 ** 31 - 1);
+  checkInt('nInput', o.nInput, 1, 65536);
+  checkInt('nHidden', o.nHidden, 2, 65536);
+  if (o.nHidden % 2 !== 0) throw invalidArg('nHidden', 'an even integer (two directions)', o.nHidden);
+  if (typeof o.dropProb !== 'number' || !(o.dropProb >= 0 && o.dropProb < 1)) throw invalidArg('dropProb', 'number in [0, 1)', o.dropProb);
+  if (o.rnnType !== 'LSTM' && o.rnnType !== 'GRU') throw invalidArg('rnnType', "'LSTM' or 'GRU'", o.rnnType);
+  return o;
+}
+
+/** The native `RNN_ENCODER` module with a typed forward. */
+export class TextEncoder extends Module {
+  /** The resolved construction options. */
+  readonly options: Required<TextEncoderOptions>;
+
+  /** Builds the encoder with the official init (embedding U(-0.1, 0.1), LSTM torch default). */
+  constructor(options: TextEncoderOptions) {
+    const resolved = resolveTextEncoderOptions(options);
+    super('RNN_ENCODER', { ...resolved });
+    this.options = resolved;
+  }
+
+  /**
+   * Encodes a batch of captions.
+   * @param captions (B, L) int64 word ids, row b = capLens[b] ids then 0-padding.
+   * @param capLens (B,) int64 lengths in 1..L, sorted in decreasing order (ERR_INVALID_ARG otherwise).
+   */
+  encode(captions: Tensor, capLens: Tensor, options: ForwardOptions = {}): TextEncoding {
+    const out = this.forward({ captions, cap_lens: capLens }, options);
+    return { wordsEmb: out.words_emb, sentEmb: out.sent_emb, mask: out.mask };
+  }
+
+  /** {@link encode} on a worker thread. */
+  async encodeAsync(captions: Tensor, capLens: Tensor, options: ForwardOptions = {}): Promise<TextEncoding> {
+    const out = await this.forwardAsync({ captions, cap_lens: capLens }, options);
+    return { wordsEmb: out.words_emb, sentEmb: out.sent_emb, mask: out.mask };
+  }
+}
