@@ -69,7 +69,11 @@ export interface Batch {
   captionIndices: Int32Array;
   /** Length sort applied: item k of the batch was drawn at position `order[k]`. */
   order: Int32Array;
-  /** (B, wordsNum) a caption of a different image (different class when one exists), per item. */
+  /**
+   * (B, wordsNum) a caption of a different image (different class when one exists), per item.
+   * The official D loss instead pairs real image k with caption k+1 of this sorted batch
+   * (reference §6.1); that variant needs only `captions`.
+   */
   wrongCaptions: Int32Array;
   /** Words per wrong caption (not sorted; use `sortByLength` before a packed LSTM). */
   wrongCaptionLengths: Int32Array;
