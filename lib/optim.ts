@@ -36,9 +36,9 @@ export class Adam {
     const owned: Tensor[] = [];
     for (const p of list) {
       if (p instanceof Module) {
-        const ps = p.parameters().filter((t) => t.requiresGrad);
-        owned.push(...p.parameters());
-        tensors.push(...ps);
+        const ps = p.parameters();
+        owned.push(...ps);
+        tensors.push(...ps.filter((t) => t.requiresGrad));
       } else if (p && typeof p === 'object' && 'handle' in p) {
         tensors.push(p);
       } else {
