@@ -4,3 +4,8 @@
  * and the DAMSM matching losses.
  */
 export { TextEncoder, resolveTextEncoderOptions, type RnnType, type TextEncoderOptions, type TextEncoding } from './text_encoder.js';
+export {
+  damsmSentLoss, damsmWordsLoss, damsmWordsLossAsync,
+  type DamsmGammaOptions, type DamsmSentLossInputs, type DamsmSentLossResult,
+  type DamsmWordsLossInputs, type DamsmWordsLossOptions, type DamsmWordsLossResult,
+} from './damsm_loss.js';
