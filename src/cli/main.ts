@@ -2,6 +2,7 @@
 // The `mirrorgan` command line. Each subcommand lives in its own file.
 import { Command, CommanderError } from 'commander';
 import { MirrorganError } from '../../lib/errors.js';
+import { dataCommand } from './data.js';
 import { doctorCommand } from './doctor.js';
 
 export function program(): Command {
@@ -10,6 +11,7 @@ export function program(): Command {
     .showHelpAfterError()
     .exitOverride();
   p.addCommand(doctorCommand());
+  p.addCommand(dataCommand());
   return p;
 }
 
@@ -22,7 +24,7 @@ export async function run(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof MirrorganError) {
       process.stderr.write(`mirrorgan: ${e.message} [${e.code}]\n`);
-      return e.code === 'ERR_INVALID_ARG' ? 2 : 1;
+      return e.code === 'ERR_INVALID_ARG' || e.code === 'ERR_DATA_INVALID_OPTION' ? 2 : 1;
     }
     process.stderr.write(`mirrorgan: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
     return 1;

@@ -4,6 +4,8 @@
  * so the CLI and callers can branch on it without parsing messages.
  */
 
+import { MirrorganError } from '../../lib/errors.js';
+
 /** Codes a {@link DataError} can carry. */
 export type DataErrorCode =
   /** An option had the wrong type or range. */
@@ -22,14 +24,13 @@ export type DataErrorCode =
   | 'ERR_CACHE_CORRUPT';
 
 /** An error from the data or text layer, with a machine-readable `code`. */
-export class DataError extends Error {
+export class DataError extends MirrorganError {
   /** Stable machine-readable code. */
-  readonly code: DataErrorCode;
+  declare readonly code: DataErrorCode;
 
   constructor(code: DataErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, options);
     this.name = 'DataError';
-    this.code = code;
   }
 }
 
