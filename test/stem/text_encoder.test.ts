@@ -37,7 +37,7 @@ describe('RNN_ENCODER parity with the official code (text_encoder fixture)', () 
     console.log(`text_encoder parity: max |diff| words_emb ${errWords.toExponential(2)}, sent_emb ${errSent.toExponential(2)}`);
     expect(mask.dtype).toBe('bool');
     expect(mask.shape).toEqual(fx.get('out.mask')!.shape);
-    expect(Array.from(mask.dataSync())).toEqual(Array.from(fx.get('out.mask')!.dataSync()));
+    expect(mask.toArray()).toEqual(fx.get('out.mask')!.toArray());
     dispose([enc.namedStateDict(), wordsEmb, sentEmb, mask, weights]);
   });
 
@@ -99,7 +99,7 @@ describe('RNN_ENCODER structure and behaviour', () => {
     const { wordsEmb, sentEmb, mask } = enc.encode(caps, lens);
     expect(wordsEmb.shape).toEqual([3, 10, 5]);
     expect(mask.shape).toEqual([3, 5]);
-    expect(Array.from(mask.dataSync())).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 1, 1, 1]);
+    expect(mask.toArray()).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 1, 1, 1]);
     const w = wordsEmb.dataSync() as Float32Array;
     const s = sentEmb.dataSync() as Float32Array;
     const lengths = [5, 3, 1];
