@@ -9,3 +9,7 @@ export {
   type DamsmGammaOptions, type DamsmSentLossInputs, type DamsmSentLossResult,
   type DamsmWordsLossInputs, type DamsmWordsLossOptions, type DamsmWordsLossResult,
 } from './damsm_loss.js';
+export {
+  CompactImageEncoder, InceptionImageEncoder, resolveCompactImageEncoderOptions,
+  type CompactImageEncoderOptions, type ImageEncoder, type ImageEncoding, type InceptionImageEncoderOptions,
+} from './image_encoder.js';
