@@ -80,6 +80,22 @@ export class Module {
     );
   }
 
+  /** Calls another named entry point of the module (a discriminator's `d_loss`, ...). */
+  call(method: string, inputs: TensorRecord, options: ForwardOptions & ModuleOptions = {}): TensorRecord {
+    if (typeof method !== 'string') throw invalidArg('method', 'a method name', method);
+    this.lock.assertIdle(`${this.kind}.${method}`);
+    return fromHandles(native(() => this.native.call(method, toHandles(inputs), options)));
+  }
+
+  /** call() on a worker thread. One job at a time per module. */
+  callAsync(method: string, inputs: TensorRecord, options: ForwardOptions & ModuleOptions = {}): Promise<TensorRecord> {
+    if (typeof method !== 'string') throw invalidArg('method', 'a method name', method);
+    const handles = toHandles(inputs);
+    return this.lock.run(`${this.kind}.${method}`, async () =>
+      fromHandles(await nativeAsync(() => this.native.callAsync(method, handles, options))),
+    );
+  }
+
   /** Trainable tensors in state-dict order (handles sharing storage with the module). */
   parameters(): Tensor[] {
     return [...this.namedParameters().values()];

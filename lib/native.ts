@@ -21,6 +21,7 @@ export interface NativeTensorHandle {
   item(): number;
   dispose(): void;
   backward(gradient?: NativeTensorHandle): void;
+  backwardAsync(): Promise<void>;
   to(target: string): NativeTensorHandle;
   detach(): NativeTensorHandle;
   clone(): NativeTensorHandle;
@@ -37,6 +38,8 @@ export interface NativeModuleHandle {
   readonly busy: boolean;
   forward(inputs: Record<string, unknown>, options?: object): NativeTensorMap;
   forwardAsync(inputs: Record<string, unknown>, options?: object): Promise<NativeTensorMap>;
+  call(method: string, inputs: Record<string, unknown>, options?: object): NativeTensorMap;
+  callAsync(method: string, inputs: Record<string, unknown>, options?: object): Promise<NativeTensorMap>;
   namedParameters(): [string, NativeTensorHandle][];
   namedStateDict(): [string, NativeTensorHandle][];
   loadStateDict(dict: Record<string, unknown>, strict?: boolean): { missing: string[]; unexpected: string[] };

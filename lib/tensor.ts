@@ -182,6 +182,10 @@ export class Tensor {
   backward(gradient?: Tensor): void {
     native(() => this.handle.backward(gradient?.handle));
   }
+  /** backward() of a scalar on a worker thread (the event loop stays free). */
+  backwardAsync(): Promise<void> {
+    return nativeAsync(() => this.handle.backwardAsync());
+  }
   /** Zeroes this tensor's accumulated gradient in place. */
   zeroGrad(): void {
     native(() => this.handle.zeroGrad());

@@ -53,6 +53,8 @@ class ModuleWrap : public Napi::ObjectWrap<ModuleWrap> {
                            InstanceAccessor<&ModuleWrap::Busy>("busy"),
                            InstanceMethod<&ModuleWrap::Forward>("forward"),
                            InstanceMethod<&ModuleWrap::ForwardAsync>("forwardAsync"),
+                           InstanceMethod<&ModuleWrap::CallMethod>("call"),
+                           InstanceMethod<&ModuleWrap::CallMethodAsync>("callAsync"),
                            InstanceMethod<&ModuleWrap::NamedParameters>("namedParameters"),
                            InstanceMethod<&ModuleWrap::NamedStateDict>("namedStateDict"),
                            InstanceMethod<&ModuleWrap::LoadStateDict>("loadStateDict"),
@@ -98,37 +100,41 @@ class ModuleWrap : public Napi::ObjectWrap<ModuleWrap> {
   Napi::Value Busy(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), busy_->load()); }
 
   // forward(inputs, { checkFinite = true, grad = true })
-  Napi::Value Forward(const Napi::CallbackInfo& info) {
-    return Guard(info.Env(), [&]() -> Napi::Value {
-      EnsureIdle();
-      auto inputs = ToTensorMap(info.Length() > 0 ? info[0] : info.Env().Undefined(), "inputs");
-      auto opts = ToOptions(info.Length() > 1 ? info[1] : info.Env().Undefined());
-      CheckInputs(inputs, ModuleDevice(), opts.Bool("checkFinite", true), module_->Kind());
-      torch::AutoGradMode grad(opts.Bool("grad", true));
-      return FromTensorMap(info.Env(), module_->Forward(inputs));
-    });
+  Napi::Value Forward(const Napi::CallbackInfo& info) { return Run(info, "forward", 0, false); }
+  Napi::Value ForwardAsync(const Napi::CallbackInfo& info) { return Run(info, "forward", 0, true); }
+  // call(method, inputs, options): other entry points (a discriminator's "d_loss", ...).
+  Napi::Value CallMethod(const Napi::CallbackInfo& info) {
+    return Guard(info.Env(), [&]() -> Napi::Value { return Run(info, ArgString(info, 0, "method"), 1, false); });
+  }
+  Napi::Value CallMethodAsync(const Napi::CallbackInfo& info) {
+    return Guard(info.Env(), [&]() -> Napi::Value { return Run(info, ArgString(info, 0, "method"), 1, true); });
   }
 
-  Napi::Value ForwardAsync(const Napi::CallbackInfo& info) {
+  Napi::Value Run(const Napi::CallbackInfo& info, const std::string& method, size_t first, bool async) {
     return Guard(info.Env(), [&]() -> Napi::Value {
       EnsureIdle();
-      auto inputs = ToTensorMap(info.Length() > 0 ? info[0] : info.Env().Undefined(), "inputs");
-      auto opts = ToOptions(info.Length() > 1 ? info[1] : info.Env().Undefined());
+      auto inputs = ToTensorMap(info.Length() > first ? info[first] : info.Env().Undefined(), "inputs");
+      auto opts = ToOptions(info.Length() > first + 1 ? info[first + 1] : info.Env().Undefined());
       bool check = opts.Bool("checkFinite", true);
       bool grad = opts.Bool("grad", true);
       auto device = ModuleDevice();
       auto module = module_;
+      if (!async) {
+        CheckInputs(inputs, device, check, module->Kind());
+        torch::AutoGradMode mode(grad);
+        return FromTensorMap(info.Env(), module->Call(method, inputs, opts));
+      }
       auto result = std::make_shared<TensorMap>();
       auto busy = busy_;
       *busy = true;
-      Napi::Reference<Napi::Object> self = Napi::Persistent(Value());  // keep alive while running
-      auto self_ref = std::make_shared<Napi::Reference<Napi::Object>>(std::move(self));
+      // Keep the JS object (and so the module) alive while the job runs.
+      auto self_ref = std::make_shared<Napi::Reference<Napi::Object>>(Napi::Persistent(Value()));
       return AsyncJob::Start(
-          info.Env(), "mirrorgan.module.forward",
-          [module, inputs, check, grad, device, result] {
+          info.Env(), "mirrorgan.module.call",
+          [module, method, inputs, opts, check, grad, device, result] {
             CheckInputs(inputs, device, check, module->Kind());
             torch::AutoGradMode mode(grad);
-            *result = module->Forward(inputs);
+            *result = module->Call(method, inputs, opts);
           },
           [result](Napi::Env env) -> Napi::Value { return FromTensorMap(env, *result); },
           [busy, self_ref] {

@@ -37,6 +37,14 @@ torch::TensorOptions Creation(const Napi::CallbackInfo& info, size_t dtype_i, si
   return torch::TensorOptions().dtype(dtype).device(device);
 }
 
+std::vector<torch::Tensor> TensorList(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (i >= info.Length() || !info[i].IsArray()) ThrowArg(std::string("Expected array of tensors for ") + name);
+  auto arr = info[i].As<Napi::Array>();
+  std::vector<torch::Tensor> out;
+  for (uint32_t k = 0; k < arr.Length(); ++k) out.push_back(UnwrapTensor(arr.Get(k), name));
+  return out;
+}
+
 std::vector<int64_t> Dims(const Napi::CallbackInfo& info, size_t i) {
   if (i >= info.Length() || info[i].IsUndefined() || info[i].IsNull()) return {};
   auto arr = info[i].As<Napi::Array>();
@@ -170,6 +178,34 @@ void InitOps(Napi::Env env, Napi::Object exports) {
     for (size_t k = 1; k < ts.size(); ++k) SameDevice(ts[0], ts[k], "cat");
     int64_t dim = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int64Value() : 0;
     return WrapTensor(info.Env(), torch::cat(ts, dim));
+  });
+
+  // emaUpdate(averages[], params[], decay): avg <- decay * avg + (1 - decay) * param, in place,
+  // outside autograd (MirrorGAN keeps a 0.999 moving average of G's parameters).
+  Add(env, ops, "emaUpdate", [](const Napi::CallbackInfo& info) -> Napi::Value {
+    auto avg = TensorList(info, 0, "averages");
+    auto src = TensorList(info, 1, "params");
+    double decay = ArgNumber(info, 2, "decay");
+    if (avg.size() != src.size()) ThrowArg("emaUpdate: averages and params differ in length");
+    if (!(decay >= 0 && decay <= 1)) ThrowArg("emaUpdate: decay must be in [0, 1]");
+    torch::NoGradGuard ng;
+    for (size_t i = 0; i < avg.size(); ++i) {
+      if (avg[i].sizes() != src[i].sizes()) throw Error(code::kShape, "emaUpdate: tensor " + std::to_string(i) + " differs in shape");
+      avg[i].mul_(decay).add_(src[i].detach(), 1.0 - decay);
+    }
+    return info.Env().Undefined();
+  });
+  // copyInto(targets[], sources[]): in-place copies outside autograd (load EMA weights, ...).
+  Add(env, ops, "copyInto", [](const Napi::CallbackInfo& info) -> Napi::Value {
+    auto dst = TensorList(info, 0, "targets");
+    auto src = TensorList(info, 1, "sources");
+    if (dst.size() != src.size()) ThrowArg("copyInto: targets and sources differ in length");
+    torch::NoGradGuard ng;
+    for (size_t i = 0; i < dst.size(); ++i) {
+      if (dst[i].sizes() != src[i].sizes()) throw Error(code::kShape, "copyInto: tensor " + std::to_string(i) + " differs in shape");
+      dst[i].copy_(src[i]);
+    }
+    return info.Env().Undefined();
   });
 
   exports.Set("ops", ops);

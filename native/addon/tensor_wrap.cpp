@@ -34,6 +34,7 @@ class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
                            InstanceMethod<&TensorWrap::Item>("item"),
                            InstanceMethod<&TensorWrap::Dispose>("dispose"),
                            InstanceMethod<&TensorWrap::Backward>("backward"),
+                           InstanceMethod<&TensorWrap::BackwardAsync>("backwardAsync"),
                            InstanceMethod<&TensorWrap::To>("to"),
                            InstanceMethod<&TensorWrap::Detach>("detach"),
                            InstanceMethod<&TensorWrap::Clone>("clone"),
@@ -192,6 +193,20 @@ class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
       }
       t.backward(grad);
       return info.Env().Undefined();
+    });
+  }
+
+  // backward() on libuv's pool: a GAN step's backward is most of its time.
+  Napi::Value BackwardAsync(const Napi::CallbackInfo& info) {
+    return Guard(info.Env(), [&]() -> Napi::Value {
+      auto t = Get();
+      if (!t.requires_grad()) {
+        throw Error(code::kInvalidArg, "backward() on a tensor that does not require grad (no graph to run)");
+      }
+      if (t.numel() != 1) {
+        throw Error(code::kShape, "backwardAsync() needs a scalar; this tensor has " + std::to_string(t.numel()) + " elements");
+      }
+      return AsyncJob::Start(info.Env(), "mirrorgan.backward", [t] { t.backward(); }, nullptr);
     });
   }
 

@@ -33,6 +33,9 @@ class NativeModule {
   virtual const char* Kind() const = 0;
   virtual torch::nn::Module& Module() = 0;
   virtual TensorMap Forward(const TensorMap& inputs) = 0;
+  // Other named entry points of a module (a discriminator's "d_loss", a captioner's "greedy"):
+  // "forward" maps to Forward(); modules with more override this and fall back to it.
+  virtual TensorMap Call(const std::string& method, const TensorMap& inputs, const Options& options);
 };
 
 using ModuleFactory = std::function<std::shared_ptr<NativeModule>(const Options&)>;

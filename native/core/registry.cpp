@@ -40,6 +40,11 @@ std::vector<std::string> Registry::FunctionNames() const {
   return out;
 }
 
+TensorMap NativeModule::Call(const std::string& method, const TensorMap& inputs, const Options&) {
+  if (method == "forward") return Forward(inputs);
+  throw Error(code::kInvalidArg, std::string(Kind()) + " has no method '" + method + "'");
+}
+
 const torch::Tensor& Require(const TensorMap& in, const std::string& name, const std::string& owner) {
   auto it = in.find(name);
   if (it == in.end() || !it->second.defined()) {
