@@ -57,7 +57,7 @@ export class InceptionImageEncoder extends Module implements ImageEncoder {
 
   constructor(options: InceptionImageEncoderOptions = {}) {
     if (options === null || typeof options !== 'object') throw invalidArg('options', 'an options object', options);
-    const o = { nef: 256, ...options };
+    const o: Required<InceptionImageEncoderOptions> = { nef: options.nef ?? 256 };
     checkInt('nef', o.nef, 1, 65536);
     super('CNN_ENCODER', { ...o });
     this.options = o;
@@ -87,7 +87,12 @@ export interface CompactImageEncoderOptions {
 /** Validates {@link CompactImageEncoderOptions} and fills in the defaults. */
 export function resolveCompactImageEncoderOptions(options: CompactImageEncoderOptions): Required<CompactImageEncoderOptions> {
   if (options === null || typeof options !== 'object') throw invalidArg('options', 'an options object', options);
-  const o = { ndf: 32, imageSize: 64, gridSize: 8, nef: 256, ...options };
+  const o: Required<CompactImageEncoderOptions> = {
+    ndf: options.ndf ?? 32,
+    imageSize: options.imageSize ?? 64,
+    gridSize: options.gridSize ?? 8,
+    nef: options.nef ?? 256,
+  };
   checkInt('ndf', o.ndf, 1, 4096);
   checkInt('imageSize', o.imageSize, 4, 4096);
   checkInt('gridSize', o.gridSize, 2, 4096);

@@ -50,7 +50,13 @@ function checkInt(name: string, value: unknown, min: number, max: number): void 
 /** Validates {@link TextEncoderOptions} and fills in the defaults. */
 export function resolveTextEncoderOptions(options: TextEncoderOptions): Required<TextEncoderOptions> {
   if (options === null || typeof options !== 'object') throw invalidArg('options', 'an options object', options);
-  const o = { nInput: 300, nHidden: 256, dropProb: 0.5, rnnType: 'LSTM' as RnnType, ...options };
+  const o: Required<TextEncoderOptions> = {
+    nTokens: options.nTokens,
+    nInput: options.nInput ?? 300,
+    nHidden: options.nHidden ?? 256,
+    dropProb: options.dropProb ?? 0.5,
+    rnnType: options.rnnType ?? 'LSTM',
+  };
   checkInt('nTokens', o.nTokens, 1, 2 ** 31 - 1);
   checkInt('nInput', o.nInput, 1, 65536);
   checkInt('nHidden', o.nHidden, 2, 65536);

@@ -156,6 +156,8 @@ describe('RNN_ENCODER structure and behaviour', () => {
     const f = tensor([1, 2, 0, 3, 4, 5], [2, 3]);
     expect(() => enc.encode(f, l)).toThrow(/int64/);
     expect(() => new TextEncoder({ nTokens: 10, nHidden: 7 })).toThrow(/even/);
+    expect(() => new TextEncoder({ nTokens: 0 })).toThrow(/nTokens/);
+    expect(new TextEncoder({ nTokens: 10, nInput: undefined }).options).toEqual({ nTokens: 10, nInput: 300, nHidden: 256, dropProb: 0.5, rnnType: 'LSTM' });
     expect(() => new TextEncoder({ nTokens: 10, rnnType: 'RNN' as 'GRU' })).toThrow(/LSTM/);
     dispose([caps, big, l, f]);
   });
