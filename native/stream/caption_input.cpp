@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+#include "stream/caption_input.h"
+
+#include "core/native_module.h"
+
+namespace mg {
+namespace {
+
+// torchvision's ImageNet statistics, as the tutorial's transforms.Normalize uses them.
+constexpr double kImageNetMean[3] = {0.485, 0.456, 0.406};
+constexpr double kImageNetStd[3] = {0.229, 0.224, 0.225};
+
+}  // namespace
+
+CaptionInputNorm ParseCaptionInputNorm(const std::string& name) {
+  if (name == "imagenet") return CaptionInputNorm::kImageNet;
+  if (name == "none") return CaptionInputNorm::kNone;
+  throw Error(code::kInvalidArg, "Expected 'imagenet' or 'none' for option 'inputNorm' but received '" + name + "'");
+}
+
+torch::Tensor PrepareCaptionInput(const torch::Tensor& images, const CaptionInputOptions& options, const char* owner) {
+  CheckFloating(images, std::string(owner) + " images");
+  CheckShape(images, std::string(owner) + " images", {-1, 3, -1, -1});
+  if (images.size(0) == 0) throw Error(code::kShape, std::string(owner) + ": empty batch");
+  auto x = images;
+  const int64_t side = options.image_size;
+  if (side > 0 && (x.size(2) != side || x.size(3) != side)) {
+    x = torch::nn::functional::interpolate(x, torch::nn::functional::InterpolateFuncOptions()
+                                                  .size(std::vector<int64_t>{side, side})
+                                                  .mode(torch::kBilinear)
+                                                  .align_corners(false));  // (B, 3, side, side)
+  }
+  if (options.norm == CaptionInputNorm::kImageNet) {
+    auto mean = torch::tensor({kImageNetMean[0], kImageNetMean[1], kImageNetMean[2]}, x.options()).view({1, 3, 1, 1});
+    auto std = torch::tensor({kImageNetStd[0], kImageNetStd[1], kImageNetStd[2]}, x.options()).view({1, 3, 1, 1});
+    x = ((x + 1) * 0.5 - mean) / std;
+  }
+  return x;
+}
+
+}  // namespace mg

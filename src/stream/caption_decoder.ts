@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The STREAM decoder (official `CAPTION_RNN`): `embed` Embedding(nWords, 256) -> `lstm`
+ * LSTM(256 -> hiddenSize) -> `linear` hiddenSize -> nWords, keys identical to the tutorial's
+ * DecoderRNN so `rnn_decoder.ckpt` files load once converted to safetensors.
+ *
+ * ```ts
+ * const dec = new CaptionDecoder({ nWords: vocab.size, endToken: true });
+ * const { logits, targets, lengths } = dec.teacherForce(features, captions, capLens);
+ * const { ids } = dec.greedy(features);       // word ids per image
+ * decodeCaptions(dec.beam(features, { beamSize: 3 }), vocab);  // ['a red apple', ...]
+ * ```
+ */
+import { invalidArg } from '../../lib/errors.js';
+import { callNative, Module, type ForwardOptions } from '../../lib/module.js';
+import { dispose, type Tensor } from '../../lib/tensor.js';
+import type { Vocabulary } from '../text/vocabulary.js';
+
+/** Options of {@link CaptionDecoder}. */
+export interface CaptionDecoderOptions {
+  /** Vocabulary size n_words (id 0 = `<end>`/padding). Required. */
+  nWords: number;
+  /** Word-embedding width; must equal the encoder's embedSize. Default: 256. */
+  embedSize?: number;
+  /** LSTM width (the official trainer builds 2 x CAP.hidden_size = 512). Default: 512. */
+  hiddenSize?: number;
+  /**
+   * Train with `<end>` (id 0) appended as the target after each caption, so decoding knows where
+   * to stop. The official captions carry no end token (false). Default: false.
+   */
+  endToken?: boolean;
+  /** Longest decoded caption (the tutorial's max_seq_length). Default: 20. */
+  maxLength?: number;
+}
+
+/** {@link CaptionDecoderOptions} with every default filled in. */
+export type ResolvedCaptionDecoderOptions = Required<CaptionDecoderOptions>;
+
+/** What {@link CaptionDecoder.teacherForce} returns, rows in PackedSequence (time-major) order. */
+export interface TeacherForcing {
+  /** (N, nWords) logits, N = sum(lengths): step 0 of every caption, then step 1 of those long enough, ... */
+  logits: Tensor;
+  /** (N,) int64 target word ids in the same order. */
+  targets: Tensor;
+  /** (B,) int64 steps per caption (capLens, + 1 with the end token). */
+  lengths: Tensor;
+}
+
+/** Decoded captions as word ids. */
+export interface DecodedIds {
+  /** Word ids of each caption (no padding, no end token). */
+  ids: number[][];
+  /** Sum of the log-probabilities of each caption's steps (the end token's included). */
+  scores: number[];
+}
+
+/** Options of {@link CaptionDecoder.greedy}. */
+export interface GreedyOptions {
+  /** Longest caption. Default: the decoder's maxLength. */
+  maxLength?: number;
+}
+
+/** Options of {@link CaptionDecoder.beam}. */
+export interface BeamOptions extends GreedyOptions {
+  /** Beams kept per image. Default: 3. */
+  beamSize?: number;
+  /** Rank complete captions by logp / steps^lengthPenalty (0 = plain sum). Default: 0. */
+  lengthPenalty?: number;
+}
+
+function checkInt(name: string, value: unknown, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalidArg(name, `integer between ${min} and ${max}`, value);
+  }
+}
+
+/** Validates {@link CaptionDecoderOptions} and fills in the defaults. */
+export function resolveCaptionDecoderOptions(options: CaptionDecoderOptions): ResolvedCaptionDecoderOptions {
+  if (options === null || typeof options !== 'object') throw invalidArg('options', 'an options object', options);
+  const o = { embedSize: 256, hiddenSize: 512, endToken: false, maxLength: 20, ...options };
+  checkInt('nWords', o.nWords, 2, 2 ** 31 - 1);
+  checkInt('embedSize', o.embedSize, 1, 65536);
+  checkInt('hiddenSize', o.hiddenSize, 1, 65536);
+  checkInt('maxLength', o.maxLength, 1, 1024);
+  if (typeof o.endToken !== 'boolean') throw invalidArg('endToken', 'a boolean', o.endToken);
+  return o;
+}
+
+/** The native `CAPTION_RNN` module with teacher forcing, greedy and beam-search decoding. */
+export class CaptionDecoder extends Module {
+  /** The resolved construction options (saved with checkpoints). */
+  readonly options: ResolvedCaptionDecoderOptions;
+
+  /** Builds the decoder with LibTorch's default init (as the tutorial's nn modules). */
+  constructor(options: CaptionDecoderOptions) {
+    const o = resolveCaptionDecoderOptions(options);
+    super('CAPTION_RNN', { nWords: o.nWords, embedSize: o.embedSize, hiddenSize: o.hiddenSize, endToken: o.endToken });
+    this.options = o;
+  }
+
+  /**
+   * Teacher-forced logits: inputs [feature, embed(w0), embed(w1), ...] packed with the lengths.
+   * @param features (B, embedSize) image features.
+   * @param captions (B, L) int64 word ids, row b = capLens[b] ids then 0-padding.
+   * @param capLens (B,) int64 lengths in 1..L, non-increasing (ERR_INVALID_ARG otherwise).
+   */
+  teacherForce(features: Tensor, captions: Tensor, capLens: Tensor, options: ForwardOptions = {}): TeacherForcing {
+    const out = this.forward({ features, captions, cap_lens: capLens }, options);
+    return { logits: out.logits as Tensor, targets: out.targets as Tensor, lengths: out.lengths as Tensor };
+  }
+
+  /** Greedy decoding (the tutorial's `sample`): the most likely word at every step. */
+  greedy(features: Tensor, options: GreedyOptions = {}): DecodedIds {
+    return this.search('caption_greedy', features, { maxLength: options.maxLength ?? this.options.maxLength });
+  }
+
+  /** Beam search: keeps the `beamSize` best partial captions per image. */
+  beam(features: Tensor, options: BeamOptions = {}): DecodedIds {
+    const beamSize = options.beamSize ?? 3;
+    const lengthPenalty = options.lengthPenalty ?? 0;
+    checkInt('beamSize', beamSize, 1, 1024);
+    if (typeof lengthPenalty !== 'number' || !(lengthPenalty >= 0 && lengthPenalty <= 10)) {
+      throw invalidArg('lengthPenalty', 'a number between 0 and 10', lengthPenalty);
+    }
+    return this.search('caption_beam', features, { maxLength: options.maxLength ?? this.options.maxLength, beamSize, lengthPenalty });
+  }
+
+  private search(fn: string, features: Tensor, options: Record<string, number>): DecodedIds {
+    checkInt('maxLength', options.maxLength, 1, 1024);
+    const weights = this.namedParameters();
+    let out: Record<string, Tensor> = {};
+    try {
+      out = callNative(fn, { features, ...Object.fromEntries(weights) }, { ...options, endToken: this.options.endToken });
+      const [batch, width] = out.ids!.shape as [number, number];
+      const flat = out.ids!.toArray();
+      const lengths = out.lengths!.toArray();
+      const ids = Array.from({ length: batch }, (_, b) => flat.slice(b * width, b * width + (lengths[b] as number)));
+      return { ids, scores: out.scores!.toArray() };
+    } finally {
+      dispose([weights, out]);
+    }
+  }
+}
+
+/** The captions as strings: words joined by single spaces (the tokenizer's lower-case words). */
+export function decodeCaptions(decoded: DecodedIds, vocabulary: Vocabulary): string[] {
+  return decoded.ids.map((ids) => vocabulary.decode(ids).join(' '));
+}
