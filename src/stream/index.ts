@@ -14,3 +14,10 @@ export {
   type ResolvedCaptionDecoderOptions, type TeacherForcing,
 } from './caption_decoder.js';
 export { captionLoss, type CaptionLossOptions, type CaptionLossResult, type CaptionReduction } from './caption_loss.js';
+export { corpusBleu, type BleuScore } from './bleu.js';
+export { assertSameVocabulary, firstVocabularyDifference, VOCAB_MISMATCH } from './vocabulary_check.js';
+export {
+  CAPTIONER_FILES, hasCaptioner, loadCaptioner, readCaptionerConfig, saveCaptioner,
+  type Captioner, type CaptionerConfig, type EpochRecord,
+} from './checkpoint.js';
+export { frozenCaptioner, type FrozenCaptioner } from './frozen.js';
