@@ -21,3 +21,8 @@ export {
   type Captioner, type CaptionerConfig, type EpochRecord,
 } from './checkpoint.js';
 export { frozenCaptioner, type FrozenCaptioner } from './frozen.js';
+export { readCaptionImages } from './image_input.js';
+export {
+  pretrainStream,
+  type PretrainStreamCallbacks, type PretrainStreamOptions, type PretrainStreamResult, type StreamStepInfo,
+} from './pretrain.js';
