@@ -10,6 +10,6 @@ export {
   type LoadedTensors, type SafetensorsEntry, type SafetensorsHeader,
 } from './safetensors.js';
 export {
-  cat, dispose, full, keep, maxAbsDiff, memory, ones, rand, randn, Tensor, tensor, tidy, zeros,
+  cat, copyInto, dispose, emaUpdate, full, interpolate, keep, maxAbsDiff, memory, ones, rand, randn, Tensor, tensor, tidy, zeros,
   type AnyTypedArray, type Device, type DType, type TensorOptions, type TypedArrayOf,
 } from './tensor.js';

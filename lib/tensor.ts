@@ -366,3 +366,24 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
 export function maxAbsDiff(a: Tensor, b: Tensor): number {
   return native(() => nativeBinding().ops.maxAbsDiff(a.handle, b.handle)) as number;
 }
+
+/**
+ * In-place moving average outside autograd: avg <- decay * avg + (1 - decay) * param for each
+ * pair (MirrorGAN keeps a 0.999 average of G's parameters).
+ */
+export function emaUpdate(averages: Tensor[], params: Tensor[], decay: number): void {
+  if (!Array.isArray(averages) || !Array.isArray(params)) throw invalidArg('averages/params', 'arrays of tensors', averages);
+  native(() => nativeBinding().ops.emaUpdate(averages.map((t) => t.handle), params.map((t) => t.handle), decay));
+}
+
+/** In-place copies outside autograd: targets[i] <- sources[i]. */
+export function copyInto(targets: Tensor[], sources: Tensor[]): void {
+  if (!Array.isArray(targets) || !Array.isArray(sources)) throw invalidArg('targets/sources', 'arrays of tensors', targets);
+  native(() => nativeBinding().ops.copyInto(targets.map((t) => t.handle), sources.map((t) => t.handle)));
+}
+
+/** Resizes (B, C, H, W) images to size x size (bilinear, align_corners false, as F.interpolate). */
+export function interpolate(images: Tensor, size: number, mode: 'bilinear' | 'nearest' = 'bilinear'): Tensor {
+  if (!Number.isInteger(size) || size < 1) throw invalidArg('size', 'a positive integer', size);
+  return op('interpolate', images, size, mode);
+}

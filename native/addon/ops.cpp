@@ -180,6 +180,23 @@ void InitOps(Napi::Env env, Napi::Object exports) {
     return WrapTensor(info.Env(), torch::cat(ts, dim));
   });
 
+  // interpolate(x, size, mode): (B, C, H, W) -> (B, C, size, size)
+  Add(env, ops, "interpolate", [](const Napi::CallbackInfo& info) -> Napi::Value {
+    auto x = T(info, 0, "images");
+    if (x.dim() != 4) throw Error(code::kShape, "interpolate: expected (B, C, H, W) images");
+    auto size = static_cast<int64_t>(ArgNumber(info, 1, "size"));
+    auto mode = info.Length() > 2 && info[2].IsString() ? info[2].As<Napi::String>().Utf8Value() : "bilinear";
+    namespace F = torch::nn::functional;
+    auto opts = F::InterpolateFuncOptions().size(std::vector<int64_t>{size, size});
+    if (mode == "bilinear") {
+      opts = opts.mode(torch::kBilinear).align_corners(false);
+    } else if (mode == "nearest") {
+      opts = opts.mode(torch::kNearest);
+    } else {
+      ThrowArg("interpolate: mode must be 'bilinear' or 'nearest'");
+    }
+    return WrapTensor(info.Env(), F::interpolate(x, opts));
+  });
   // emaUpdate(averages[], params[], decay): avg <- decay * avg + (1 - decay) * param, in place,
   // outside autograd (MirrorGAN keeps a 0.999 moving average of G's parameters).
   Add(env, ops, "emaUpdate", [](const Napi::CallbackInfo& info) -> Napi::Value {

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: MIT
+/**
+ * MirrorGAN's training configuration: every field a user can set, its default, its allowed
+ * range and the official YAML name (cfg/config.py) it answers to, in one table. Presets
+ * (`birds`, `coco`, `cpu`) override defaults; YAML files and `--set key=value` override presets.
+ */
+import { MirrorganError } from '../../lib/errors.js';
+
+export type DatasetName = 'openmoji' | 'cub' | 'coco' | 'folder';
+
+/** The resolved configuration (all fields present). */
+export interface MirrorGANConfig {
+  /** Preset the run started from. */
+  preset: string;
+  dataset: {
+    /** Which loader. */
+    name: DatasetName;
+    /** Dataset folder (required except for openmoji). */
+    root: string;
+    /** Image cache folder ('' = $MIRRORGAN_CACHE or ~/.cache/mirrorgan). */
+    cacheDir: string;
+    /** OpenMoji only: build an evenly spread subset of this many emoji (0 = all). */
+    limit: number;
+  };
+  tree: {
+    /** Number of generator stages: 1 (64 px), 2 (64, 128) or 3 (64, 128, 256). TREE.BRANCH_NUM */
+    branchNum: number;
+    /** Size of stage 1. TREE.BASE_SIZE */
+    baseSize: number;
+  };
+  gan: {
+    gfDim: number;            // GAN.GF_DIM
+    dfDim: number;            // GAN.DF_DIM
+    zDim: number;             // GAN.Z_DIM
+    conditionDim: number;     // GAN.CONDITION_DIM
+    rNum: number;             // GAN.R_NUM
+    /** 'official' (code), 'paper' (no conv before the softmax), 'off' (GLAM ablation). */
+    sentenceAttention: 'official' | 'paper' | 'off';
+    /** 'official' keeps AttnGAN's mask tiling quirk (#93); 'fixed' masks each caption's own padding. */
+    maskTiling: 'official' | 'fixed';
+  };
+  text: {
+    embeddingDim: number;     // TEXT.EMBEDDING_DIM
+    wordsNum: number;         // TEXT.WORDS_NUM
+    rnnType: 'LSTM' | 'GRU';  // RNN_TYPE
+  };
+  train: {
+    batchSize: number;        // TRAIN.BATCH_SIZE
+    maxEpoch: number;         // TRAIN.MAX_EPOCH
+    /** Stop after this many iterations (0 = run maxEpoch epochs). */
+    maxIterations: number;
+    generatorLr: number;      // TRAIN.GENERATOR_LR
+    discriminatorLr: number;  // TRAIN.DISCRIMINATOR_LR
+    beta1: number;
+    beta2: number;
+    /** Moving average of G's parameters after each G step. */
+    emaDecay: number;
+    /** Checkpoint every N iterations (and at the end). */
+    snapshotInterval: number; // TRAIN.SNAPSHOT_INTERVAL (official counts epochs; here iterations)
+    /** Sample grid every N iterations. */
+    sampleInterval: number;
+    /** STREAM caption-loss weight λ (0 = AttnGAN-style baseline). TRAIN.SMOOTH.LAMBDA1 */
+    lambda1: number;
+    /** 'mean' = token-mean CE x λ (official code), 'sum' = token-sum x λ (paper). */
+    streamReduction: 'mean' | 'sum';
+    /** DAMSM loss weight on the last stage (0 in MirrorGAN; AttnGAN uses 5). TRAIN.SMOOTH.LAMBDA */
+    lambda: number;
+    gamma1: number;           // TRAIN.SMOOTH.GAMMA1
+    gamma2: number;           // TRAIN.SMOOTH.GAMMA2
+    gamma3: number;           // TRAIN.SMOOTH.GAMMA3
+    /** Pretrained text encoder (safetensors; '' = pretrain DAMSM first). TRAIN.NET_E */
+    netE: string;
+    /** Initial generator weights ('' = fresh). TRAIN.NET_G */
+    netG: string;
+    /** Pretrained STREAM captioner folder ('' = pretrain it first when lambda1 > 0). */
+    captioner: string;
+    seed: number;
+    /** LibTorch intra-op threads (0 = one per usable core). */
+    threads: number;
+    /** 'cpu' | 'cuda' | 'auto'. */
+    device: 'auto' | 'cpu' | 'cuda';
+  };
+  damsm: {
+    epochs: number;
+    batchSize: number;        // DAMSM bird.yml: 48
+    lr: number;               // 0.002
+    lrDecay: number;          // x0.98 per epoch
+    rnnGradClip: number;      // TRAIN.RNN_GRAD_CLIP
+    /** 'compact' (from scratch, CPU-sized) or 'inception' (needs ImageNet weights). */
+    imageEncoder: 'compact' | 'inception';
+    imageSize: number;
+  };
+  stream: {
+    epochs: number;
+    batchSize: number;
+    lr: number;
+    hiddenSize: number;       // CAP.hidden_size (the LSTM gets 2x, as the trainer builds it)
+    embedSize: number;        // CAP.embed_size
+    /** 'compact' (from scratch) or 'resnet152' (needs ImageNet weights). */
+    encoder: 'compact' | 'resnet152';
+    imageSize: number;
+  };
+}
+
+type Kind = 'int' | 'number' | 'string' | 'enum' | 'bool';
+interface Field {
+  key: string;
+  official?: string;
+  kind: Kind;
+  min?: number;
+  max?: number;
+  values?: readonly string[];
+}
+
+/** Every settable field. `official` is the upstream cfg name accepted in YAML files. */
+export const FIELDS: readonly Field[] = [
+  { key: 'dataset.name', official: 'DATASET_NAME', kind: 'enum', values: ['openmoji', 'cub', 'coco', 'folder', 'birds'] },
+  { key: 'dataset.root', official: 'DATA_DIR', kind: 'string' },
+  { key: 'dataset.cacheDir', kind: 'string' },
+  { key: 'dataset.limit', kind: 'int', min: 0, max: 1e6 },
+  { key: 'tree.branchNum', official: 'TREE.BRANCH_NUM', kind: 'int', min: 1, max: 3 },
+  { key: 'tree.baseSize', official: 'TREE.BASE_SIZE', kind: 'int', min: 64, max: 64 },
+  { key: 'gan.gfDim', official: 'GAN.GF_DIM', kind: 'int', min: 1, max: 1024 },
+  { key: 'gan.dfDim', official: 'GAN.DF_DIM', kind: 'int', min: 1, max: 1024 },
+  { key: 'gan.zDim', official: 'GAN.Z_DIM', kind: 'int', min: 1, max: 4096 },
+  { key: 'gan.conditionDim', official: 'GAN.CONDITION_DIM', kind: 'int', min: 1, max: 4096 },
+  { key: 'gan.rNum', official: 'GAN.R_NUM', kind: 'int', min: 0, max: 16 },
+  { key: 'gan.sentenceAttention', kind: 'enum', values: ['official', 'paper', 'off'] },
+  { key: 'gan.maskTiling', kind: 'enum', values: ['official', 'fixed'] },
+  { key: 'text.embeddingDim', official: 'TEXT.EMBEDDING_DIM', kind: 'int', min: 2, max: 4096 },
+  { key: 'text.wordsNum', official: 'TEXT.WORDS_NUM', kind: 'int', min: 1, max: 256 },
+  { key: 'text.rnnType', official: 'RNN_TYPE', kind: 'enum', values: ['LSTM', 'GRU'] },
+  { key: 'train.batchSize', official: 'TRAIN.BATCH_SIZE', kind: 'int', min: 2, max: 4096 },
+  { key: 'train.maxEpoch', official: 'TRAIN.MAX_EPOCH', kind: 'int', min: 1, max: 100000 },
+  { key: 'train.maxIterations', kind: 'int', min: 0, max: 1e9 },
+  { key: 'train.generatorLr', official: 'TRAIN.GENERATOR_LR', kind: 'number', min: 0, max: 1 },
+  { key: 'train.discriminatorLr', official: 'TRAIN.DISCRIMINATOR_LR', kind: 'number', min: 0, max: 1 },
+  { key: 'train.beta1', kind: 'number', min: 0, max: 0.9999 },
+  { key: 'train.beta2', kind: 'number', min: 0, max: 0.9999999 },
+  { key: 'train.emaDecay', kind: 'number', min: 0, max: 1 },
+  { key: 'train.snapshotInterval', official: 'TRAIN.SNAPSHOT_INTERVAL', kind: 'int', min: 1, max: 1e9 },
+  { key: 'train.sampleInterval', kind: 'int', min: 1, max: 1e9 },
+  { key: 'train.lambda1', official: 'TRAIN.SMOOTH.LAMBDA1', kind: 'number', min: 0, max: 1e4 },
+  { key: 'train.streamReduction', kind: 'enum', values: ['mean', 'sum'] },
+  { key: 'train.lambda', official: 'TRAIN.SMOOTH.LAMBDA', kind: 'number', min: 0, max: 1e4 },
+  { key: 'train.gamma1', official: 'TRAIN.SMOOTH.GAMMA1', kind: 'number', min: 0, max: 1e3 },
+  { key: 'train.gamma2', official: 'TRAIN.SMOOTH.GAMMA2', kind: 'number', min: 0, max: 1e3 },
+  { key: 'train.gamma3', official: 'TRAIN.SMOOTH.GAMMA3', kind: 'number', min: 0, max: 1e3 },
+  { key: 'train.netE', official: 'TRAIN.NET_E', kind: 'string' },
+  { key: 'train.netG', official: 'TRAIN.NET_G', kind: 'string' },
+  { key: 'train.captioner', kind: 'string' },
+  { key: 'train.seed', kind: 'int', min: 0, max: 2 ** 31 - 1 },
+  { key: 'train.threads', kind: 'int', min: 0, max: 1024 },
+  { key: 'train.device', kind: 'enum', values: ['auto', 'cpu', 'cuda'] },
+  { key: 'damsm.epochs', kind: 'int', min: 0, max: 100000 },
+  { key: 'damsm.batchSize', kind: 'int', min: 2, max: 4096 },
+  { key: 'damsm.lr', official: 'TRAIN.ENCODER_LR', kind: 'number', min: 0, max: 1 },
+  { key: 'damsm.lrDecay', kind: 'number', min: 0, max: 1 },
+  { key: 'damsm.rnnGradClip', official: 'TRAIN.RNN_GRAD_CLIP', kind: 'number', min: 0, max: 1e6 },
+  { key: 'damsm.imageEncoder', kind: 'enum', values: ['compact', 'inception'] },
+  { key: 'damsm.imageSize', kind: 'int', min: 16, max: 512 },
+  { key: 'stream.epochs', kind: 'int', min: 0, max: 100000 },
+  { key: 'stream.batchSize', kind: 'int', min: 2, max: 4096 },
+  { key: 'stream.lr', official: 'CAP.learning_rate', kind: 'number', min: 0, max: 1 },
+  { key: 'stream.hiddenSize', official: 'CAP.hidden_size', kind: 'int', min: 1, max: 8192 },
+  { key: 'stream.embedSize', official: 'CAP.embed_size', kind: 'int', min: 1, max: 8192 },
+  { key: 'stream.encoder', kind: 'enum', values: ['compact', 'resnet152'] },
+  { key: 'stream.imageSize', kind: 'int', min: 16, max: 512 },
+];
+
+/** Upstream fields that are accepted and ignored (they describe the upstream machine). */
+export const IGNORED_OFFICIAL = new Set([
+  'CONFIG_NAME', 'GPU_ID', 'CUDA', 'WORKERS', 'OUTPUT_PATH', 'B_VALIDATION', 'TRAIN.FLAG', 'TRAIN.B_NET_D',
+  'GAN.B_ATTENTION', 'GAN.B_DCGAN', 'TEXT.CAPTIONS_PER_IMAGE', 'CAP.num_layers', 'CAP.caption_cnn_path', 'CAP.caption_rnn_path',
+]);
+
+const OFFICIAL_TO_KEY = new Map(FIELDS.filter((f) => f.official).map((f) => [f.official!, f.key]));
+
+/** The defaults: the official MirrorGAN CUB values where they exist. */
+export function defaults(): MirrorGANConfig {
+  return {
+    preset: 'default',
+    dataset: { name: 'openmoji', root: '', cacheDir: '', limit: 0 },
+    tree: { branchNum: 3, baseSize: 64 },
+    gan: { gfDim: 32, dfDim: 64, zDim: 100, conditionDim: 100, rNum: 2, sentenceAttention: 'official', maskTiling: 'official' },
+    text: { embeddingDim: 256, wordsNum: 18, rnnType: 'LSTM' },
+    train: {
+      batchSize: 12, maxEpoch: 650, maxIterations: 0, generatorLr: 2e-4, discriminatorLr: 2e-4, beta1: 0.5, beta2: 0.999,
+      emaDecay: 0.999, snapshotInterval: 2000, sampleInterval: 1000, lambda1: 10, streamReduction: 'mean', lambda: 0,
+      gamma1: 4, gamma2: 5, gamma3: 10, netE: '', netG: '', captioner: '', seed: 100, threads: 0, device: 'auto',
+    },
+    damsm: { epochs: 600, batchSize: 48, lr: 0.002, lrDecay: 0.98, rnnGradClip: 0.25, imageEncoder: 'inception', imageSize: 299 },
+    stream: { epochs: 200, batchSize: 128, lr: 1e-3, hiddenSize: 256, embedSize: 256, encoder: 'resnet152', imageSize: 224 },
+  };
+}
+
+/** Named starting points. */
+export const PRESETS: Record<string, (c: MirrorGANConfig) => void> = {
+  /** Official MirrorGAN CUB (cfg/train_bird.yml + cfg/DAMSM/bird.yml). */
+  birds: (c) => {
+    c.dataset.name = 'cub';
+  },
+  /** AttnGAN's COCO settings (MirrorGAN ships no COCO config): GF 48, DF 96, R_NUM 3, batch 14, WORDS_NUM 12. */
+  coco: (c) => {
+    c.dataset.name = 'coco';
+    Object.assign(c.gan, { gfDim: 48, dfDim: 96, rNum: 3 });
+    Object.assign(c.train, { batchSize: 14, maxEpoch: 120, lambda1: 20 });
+    c.text.wordsNum = 12;
+    c.damsm.epochs = 100;
+  },
+  /**
+   * Sized for 2 CPU cores and about half an hour end to end on the built-in OpenMoji set:
+   * two stages (64 and 128 px), narrow networks, short DAMSM and STREAM pretraining with the
+   * compact from-scratch encoders.
+   */
+  cpu: (c) => {
+    c.dataset.name = 'openmoji';
+    c.tree.branchNum = 2;
+    Object.assign(c.gan, { gfDim: 8, dfDim: 16, rNum: 1 });
+    Object.assign(c.train, { batchSize: 16, maxEpoch: 10, maxIterations: 0, snapshotInterval: 200, sampleInterval: 100, lambda1: 1 });
+    c.text.wordsNum = 12;
+    Object.assign(c.damsm, { epochs: 6, batchSize: 48, imageEncoder: 'compact', imageSize: 64 });
+    Object.assign(c.stream, { epochs: 6, batchSize: 48, hiddenSize: 128, encoder: 'compact', imageSize: 64 });
+  },
+};
+
+function bad(key: string, expected: string, value: unknown): MirrorganError {
+  const shown = typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
+  return new MirrorganError('ERR_INVALID_ARG', `Expected ${expected} for ${key} but received ${shown}`);
+}
+
+function getPath(obj: Record<string, unknown>, key: string): unknown {
+  return key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], obj);
+}
+
+function setPath(obj: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key.split('.');
+  let o = obj;
+  for (const p of parts.slice(0, -1)) o = o[p] as Record<string, unknown>;
+  o[parts[parts.length - 1]] = value;
+}
+
+/** Parses and range-checks one value for `key` (strings from the command line are converted). */
+export function coerce(key: string, value: unknown): unknown {
+  const f = FIELDS.find((x) => x.key === key);
+  if (!f) throw new MirrorganError('ERR_INVALID_ARG', `Unknown config field '${key}' (known: ${FIELDS.map((x) => x.key).join(', ')})`);
+  let v = value;
+  if (f.kind === 'int' || f.kind === 'number') {
+    if (typeof v === 'string' && v.trim() !== '') v = Number(v);
+    if (typeof v !== 'number' || !Number.isFinite(v) || (f.kind === 'int' && !Number.isInteger(v))) {
+      throw bad(key, f.kind === 'int' ? `an integer between ${f.min} and ${f.max}` : `a number between ${f.min} and ${f.max}`, value);
+    }
+    if (v < f.min! || v > f.max!) throw bad(key, `${f.kind === 'int' ? 'an integer' : 'a number'} between ${f.min} and ${f.max}`, value);
+    return v;
+  }
+  if (f.kind === 'bool') {
+    if (v === 'true') return true;
+    if (v === 'false') return false;
+    if (typeof v !== 'boolean') throw bad(key, 'true or false', value);
+    return v;
+  }
+  if (f.kind === 'enum') {
+    if (typeof v !== 'string' || !f.values!.includes(v)) throw bad(key, `one of ${f.values!.join(', ')}`, value);
+    return key === 'dataset.name' && v === 'birds' ? 'cub' : v;  // upstream's DATASET_NAME
+  }
+  if (typeof v !== 'string') throw bad(key, 'a string', value);
+  return v;
+}
+
+/** Sets one field, by our key (`train.batchSize`) or the official one (`TRAIN.BATCH_SIZE`). */
+export function setField(config: MirrorGANConfig, key: string, value: unknown): boolean {
+  if (IGNORED_OFFICIAL.has(key)) return false;
+  const ours = OFFICIAL_TO_KEY.get(key) ?? key;
+  setPath(config as unknown as Record<string, unknown>, ours, coerce(ours, value));
+  return true;
+}
+
+/** Reads one field. */
+export function getField(config: MirrorGANConfig, key: string): unknown {
+  return getPath(config as unknown as Record<string, unknown>, OFFICIAL_TO_KEY.get(key) ?? key);
+}
+
+/** Cross-field checks that no single range can express. */
+export function validate(config: MirrorGANConfig): MirrorGANConfig {
+  for (const f of FIELDS) coerce(f.key, getPath(config as unknown as Record<string, unknown>, f.key));
+  if (config.dataset.name !== 'openmoji' && !config.dataset.root) {
+    throw new MirrorganError('ERR_INVALID_ARG', `dataset.root (DATA_DIR) is required for dataset.name '${config.dataset.name}'`);
+  }
+  if (config.gan.gfDim * 16 < 16 || (config.gan.gfDim * 16) % 16 !== 0) {
+    throw bad('gan.gfDim', 'a positive integer', config.gan.gfDim);
+  }
+  return config;
+}

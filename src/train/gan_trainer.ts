@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The MirrorGAN training loop (official trainer.py, §6): per iteration encode the captions with
+ * the frozen STEM text encoder, run G once, update every stage's D on real / fake / mismatched
+ * pairs, take one G step on the adversarial terms of all stages + KL + λ·STREAM (+ optional
+ * DAMSM), then update the 0.999 moving average of G. Each native step runs on a worker thread,
+ * so data loading and progress output continue meanwhile.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { MirrorganError } from '../../lib/errors.js';
+import { callNative, type Module } from '../../lib/module.js';
+import { Adam } from '../../lib/optim.js';
+import { manualSeed } from '../../lib/runtime.js';
+import { copyInto, dispose, emaUpdate, keep, randn, tidy, type Device, type Tensor } from '../../lib/tensor.js';
+import type { MirrorGANConfig } from '../config/schema.js';
+import { DataLoader, type Batch, type Dataset } from '../data/index.js';
+import { Discriminator } from '../glam/discriminator.js';
+import { Generator } from '../glam/generator.js';
+import { damsmSentLoss, damsmWordsLoss, type ImageEncoder, type TextEncoder } from '../stem/index.js';
+import type { Vocabulary } from '../text/index.js';
+import { batchTensors } from './batch_tensors.js';
+import { latestCheckpoint, readState, saveCheckpoint, writeJsonAtomic } from './checkpoint.js';
+import { MetricsLog } from './metrics_log.js';
+import { Progress } from './progress.js';
+import { writeSampleGrid } from './samples.js';
+
+/**
+ * STREAM inside GAN training: re-describes the last-stage fakes and returns the caption loss
+ * already weighted by λ. Frozen: gradients reach the images only.
+ */
+export interface CaptionLossHook {
+  loss(fakes: Tensor, captions: Tensor, capLens: Tensor): Promise<Tensor>;
+}
+
+/** What the trainer needs besides the configuration. */
+export interface GanTrainerDeps {
+  /** The pretrained STEM text encoder (frozen and put in eval mode here). */
+  textEncoder: TextEncoder;
+  vocabulary: Vocabulary;
+  train: Dataset;
+  /** Source of the fixed sample captions (default: train). */
+  test?: Dataset;
+  /** STREAM; omitted or λ = 0 gives the AttnGAN-style baseline. */
+  captioner?: CaptionLossHook;
+  /** DAMSM image encoder, for the optional DAMSM term (train.lambda > 0). */
+  imageEncoder?: ImageEncoder;
+}
+
+export interface IterationInfo {
+  iteration: number;
+  epoch: number;
+  losses: Record<string, number>;
+  itPerSec: number;
+  elapsed: number;
+}
+
+export interface TrainCallbacks {
+  onIteration?(info: IterationInfo): void | Promise<void>;
+  onEpoch?(info: { epoch: number; iteration: number; losses: Record<string, number> }): void | Promise<void>;
+  onSample?(file: string, iteration: number): void | Promise<void>;
+  onCheckpoint?(dir: string, iteration: number): void | Promise<void>;
+}
+
+export interface GanTrainerOptions {
+  config: MirrorGANConfig;
+  /** Run folder: metrics.jsonl, samples/, checkpoints/, config.json. */
+  runDir: string;
+  deps: GanTrainerDeps;
+  /** Continue from the run folder's latest checkpoint. Default false. */
+  resume?: boolean;
+  /** Where tensors live. Default 'cpu'. */
+  device?: Device;
+  /** Progress on stderr. Default true. */
+  progress?: boolean;
+  /** Stops the loop after the current iteration (a checkpoint is written). */
+  signal?: AbortSignal;
+}
+
+export interface TrainSummary {
+  iterations: number;
+  epochs: number;
+  seconds: number;
+  lastLosses: Record<string, number>;
+  checkpoint: string | null;
+  stopped: boolean;
+}
+
+const SAMPLE_COUNT = 8;
+
+/** The captions, their encodings and the noise every sample grid of a run uses. */
+interface FixedSample {
+  z: Tensor;
+  sentEmb: Tensor;
+  wordsEmb: Tensor;
+  mask: Tensor;
+  captions: string[];
+}
+
+/** Seed of iteration `it`: every iteration's noise is reproducible on resume. */
+function iterationSeed(seed: number, it: number): number {
+  return (seed * 1_000_003 + it * 7919) % 2_147_483_647;
+}
+
+async function loss(name: string, t: Tensor, into: Record<string, number>): Promise<void> {
+  into[name] = (await t.data())[0] as number;
+}
+
+export class GanTrainer {
+  readonly config: MirrorGANConfig;
+  readonly runDir: string;
+  readonly device: Device;
+  readonly netG: Generator;
+  /** G with the moving average of the parameters (what is sampled and released). */
+  readonly netGEma: Generator;
+  readonly netsD: Discriminator[];
+  readonly optimizerG: Adam;
+  readonly optimizersD: Adam[];
+  iteration = 0;
+  epoch = 0;
+  /** Batches of `epoch` already consumed (for an exact mid-epoch resume). */
+  stepInEpoch = 0;
+
+  readonly #deps: GanTrainerDeps;
+  readonly #gParams: Tensor[];
+  readonly #emaParams: Tensor[];
+  readonly #gBuffers: Tensor[];
+  readonly #emaBuffers: Tensor[];
+  #fixed: FixedSample | null = null;
+
+  private constructor(options: GanTrainerOptions) {
+    const c = options.config;
+    this.config = c;
+    this.runDir = options.runDir;
+    this.device = options.device ?? 'cpu';
+    this.#deps = options.deps;
+    manualSeed(c.train.seed);  // the initial weights follow from the seed
+    const gOpts = {
+      gfDim: c.gan.gfDim, efDim: c.text.embeddingDim, cDim: c.gan.conditionDim, zDim: c.gan.zDim, rNum: c.gan.rNum,
+      branchNum: c.tree.branchNum, sentenceAttention: c.gan.sentenceAttention, maskTiling: c.gan.maskTiling,
+    };
+    this.netG = new Generator(gOpts).to(this.device);
+    this.netGEma = new Generator(gOpts).to(this.device);
+    this.netsD = this.netG.sizes.map((size) => new Discriminator({ size, dfDim: c.gan.dfDim, efDim: c.text.embeddingDim }).to(this.device));
+    const betas: [number, number] = [c.train.beta1, c.train.beta2];
+    this.optimizerG = new Adam(this.netG, { lr: c.train.generatorLr, betas });
+    this.optimizersD = this.netsD.map((d) => new Adam(d, { lr: c.train.discriminatorLr, betas }));
+    // Long-lived handles on G's and G_ema's tensors, for the EMA and for sampling.
+    const split = (m: Module) => {
+      const params = new Set(m.namedParameters().keys());
+      const sd = [...m.namedStateDict()];
+      return {
+        params: keepAll(sd.filter(([k]) => params.has(k)).map(([, t]) => t)),
+        buffers: keepAll(sd.filter(([k]) => !params.has(k)).map(([, t]) => t)),
+      };
+    };
+    const g = split(this.netG);
+    const e = split(this.netGEma);
+    this.#gParams = g.params;
+    this.#gBuffers = g.buffers;
+    this.#emaParams = e.params;
+    this.#emaBuffers = e.buffers;
+    copyInto(this.#emaParams, this.#gParams);
+    // STEM is frozen: eval mode, no gradients.
+    options.deps.textEncoder.eval().setRequiresGrad(false);
+    options.deps.imageEncoder?.eval().setRequiresGrad(false);
+  }
+
+  /** Builds the networks, restoring the latest checkpoint with `resume` or `train.netG`. */
+  static async create(options: GanTrainerOptions): Promise<GanTrainer> {
+    const t = new GanTrainer(options);
+    await fs.mkdir(options.runDir, { recursive: true });
+    if (options.resume) {
+      const dir = await latestCheckpoint(options.runDir);
+      if (!dir) throw new MirrorganError('ERR_FILE', `nothing to resume: ${options.runDir} has no checkpoint`);
+      await t.restore(dir);
+    } else if (options.config.train.netG) {
+      await t.netG.load(options.config.train.netG);
+      copyInto(t.#emaParams, t.#gParams);
+    }
+    return t;
+  }
+
+  /** Number of iterations the configuration asks for. */
+  totalIterations(batchesPerEpoch: number): number {
+    const byEpochs = this.config.train.maxEpoch * batchesPerEpoch;
+    return this.config.train.maxIterations > 0 ? Math.min(this.config.train.maxIterations, byEpochs) : byEpochs;
+  }
+
+  /** Encodes captions with the frozen text encoder (no graph). */
+  #encode(captions: Tensor, capLens: Tensor): { wordsEmb: Tensor; sentEmb: Tensor; mask: Tensor } {
+    return this.#deps.textEncoder.encode(captions, capLens, { grad: false, checkFinite: false });
+  }
+
+  /** One MirrorGAN iteration on `batch`; returns the losses. */
+  async step(batch: Batch): Promise<Record<string, number>> {
+    const c = this.config;
+    manualSeed(iterationSeed(c.train.seed, this.iteration));
+    const losses: Record<string, number> = {};
+    const owned: unknown[] = [];
+    try {
+      const bt = batchTensors(batch, this.netG.sizes, this.device);
+      owned.push(bt);
+      const text = this.#encode(bt.captions, bt.capLens);
+      owned.push(text);
+      const z = randn([batch.batchSize, c.gan.zDim], { device: this.device });
+      owned.push(z);
+      const fake = await this.netG.generateAsync({ z, sentEmb: text.sentEmb, wordsEmb: text.wordsEmb, mask: text.mask }, { checkFinite: false });
+      owned.push(fake);
+
+      // ---- discriminators: one update per stage (fakes detached inside d_loss) ----
+      for (let i = 0; i < this.netsD.length; i++) {
+        this.optimizersD[i].zeroGrad();
+        const { errD, parts } = await this.netsD[i].dLoss(bt.images[i], fake.images[i], text.sentEmb);
+        owned.push(parts);
+        await errD.backwardAsync();
+        await this.optimizersD[i].stepAsync();
+        await loss(`D${i}`, errD, losses);
+      }
+
+      // ---- generator: adversarial terms of every stage + KL + STREAM (+ DAMSM) ----
+      this.optimizerG.zeroGrad();
+      const terms: Tensor[] = [];
+      for (let i = 0; i < this.netsD.length; i++) {
+        const g = await this.netsD[i].gLoss(fake.images[i], text.sentEmb);
+        owned.push(g.parts);
+        terms.push(g.loss);
+        await loss(`G_adv${i}`, g.loss, losses);
+      }
+      const { loss: kl } = callNative('kl_loss', { mu: fake.mu, logvar: fake.logvar });
+      owned.push(kl);
+      terms.push(kl);
+      await loss('KL', kl, losses);
+      const last = fake.images[fake.images.length - 1];
+      if (this.#deps.captioner && c.train.lambda1 > 0) {
+        const cap = await this.#deps.captioner.loss(last, bt.captions, bt.capLens);
+        owned.push(cap);
+        terms.push(cap);
+        await loss('STREAM', cap, losses);
+      }
+      if (this.#deps.imageEncoder && c.train.lambda > 0) {
+        const damsm = tidy(() => {
+          const enc = this.#deps.imageEncoder!.encode(last, { checkFinite: false });
+          const gam = { gamma1: c.train.gamma1, gamma2: c.train.gamma2, gamma3: c.train.gamma3 };
+          const w = damsmWordsLoss({ imgFeatures: enc.features, wordsEmb: text.wordsEmb, capLens: bt.capLens, classIds: bt.classIds }, gam);
+          const s = damsmSentLoss({ cnnCode: enc.cnnCode, sentEmb: text.sentEmb, classIds: bt.classIds }, gam);
+          return w.loss0.add(w.loss1).add(s.loss0).add(s.loss1).mul(c.train.lambda);
+        });
+        owned.push(damsm);
+        terms.push(damsm);
+        await loss('DAMSM', damsm, losses);
+      }
+      const total = tidy(() => terms.slice(1).reduce((a, b) => a.add(b), terms[0]));
+      owned.push(total);
+      await loss('G_total', total, losses);
+      await total.backwardAsync();
+      await this.optimizerG.stepAsync();
+      emaUpdate(this.#emaParams, this.#gParams, c.train.emaDecay);
+      return losses;
+    } finally {
+      dispose(owned);
+      this.iteration++;
+      this.stepInEpoch++;
+    }
+  }
+
+  /** Fixed captions and noise for sample grids (the first test batch, in loader order). */
+  async #fixedSample(): Promise<FixedSample> {
+    if (this.#fixed) return this.#fixed;
+    const ds = this.#deps.test ?? this.#deps.train;
+    const n = Math.min(SAMPLE_COUNT, ds.size);
+    const loader = new DataLoader(ds, {
+      batchSize: n, imageSizes: [64], wordsNum: this.config.text.wordsNum, wordsCap: 'truncate', shuffle: false,
+      augment: false, seed: this.config.train.seed, prefetch: 0,
+    });
+    let first: Batch | undefined;
+    for await (const b of loader.epoch(0)) {
+      first = b;
+      break;
+    }
+    if (!first) throw new MirrorganError('ERR_DATA_EMPTY', 'no batch for the sample grid');
+    const bt = batchTensors(first, [64], this.device);
+    const text = tidy(() => this.#encode(bt.captions, bt.capLens));
+    manualSeed(this.config.train.seed);
+    const z = randn([first.batchSize, this.config.gan.zDim], { device: this.device });
+    const W = first.wordsNum;
+    const captions = Array.from({ length: first.batchSize }, (_, b) =>
+      this.#deps.vocabulary.decode(first!.captions.subarray(b * W, b * W + first!.captionLengths[b])).join(' '));
+    dispose([bt]);
+    this.#fixed = { z: keep(z), sentEmb: keep(text.sentEmb), wordsEmb: keep(text.wordsEmb), mask: keep(text.mask), captions };
+    return this.#fixed;
+  }
+
+  /** Writes a sample grid from the EMA generator (eval mode, G's BatchNorm statistics). */
+  async sample(): Promise<string> {
+    const f = await this.#fixedSample();
+    copyInto(this.#emaBuffers, this.#gBuffers);
+    this.netGEma.eval();
+    manualSeed(this.config.train.seed + 1);
+    const out = await this.netGEma.generateAsync({ z: f.z, sentEmb: f.sentEmb, wordsEmb: f.wordsEmb, mask: f.mask }, { grad: false });
+    try {
+      return await writeSampleGrid(this.runDir, out.images[out.images.length - 1], f.captions, this.iteration, this.epoch);
+    } finally {
+      dispose(out);
+    }
+  }
+
+  /** Writes a checkpoint of everything a resume needs. */
+  async checkpoint(extra: Record<string, unknown> = {}): Promise<string> {
+    copyInto(this.#emaBuffers, this.#gBuffers);
+    const parts = [
+      { file: 'netG.safetensors', save: (p: string) => this.netG.save(p) },
+      { file: 'netG_ema.safetensors', save: (p: string) => this.netGEma.save(p) },
+      { file: 'optimizerG.safetensors', save: (p: string) => this.optimizerG.save(p) },
+      ...this.netsD.flatMap((d, i) => [
+        { file: `netD${i}.safetensors`, save: (p: string) => d.save(p) },
+        { file: `optimizerD${i}.safetensors`, save: (p: string) => this.optimizersD[i].save(p) },
+      ]),
+      { file: 'vocabulary.json', save: (p: string) => this.#deps.vocabulary.save(p) },
+    ];
+    const state = {
+      iteration: this.iteration, epoch: this.epoch, stepInEpoch: this.stepInEpoch, seed: this.config.train.seed,
+      config: this.config, savedAt: new Date().toISOString(), ...extra,
+    };
+    return saveCheckpoint(this.runDir, this.iteration, parts, state);
+  }
+
+  /** Restores a checkpoint written by checkpoint(). */
+  async restore(dir: string): Promise<void> {
+    const state = await readState(dir);
+    await this.netG.load(path.join(dir, 'netG.safetensors'));
+    await this.netGEma.load(path.join(dir, 'netG_ema.safetensors'));
+    await this.optimizerG.load(path.join(dir, 'optimizerG.safetensors'));
+    for (let i = 0; i < this.netsD.length; i++) {
+      await this.netsD[i].load(path.join(dir, `netD${i}.safetensors`));
+      await this.optimizersD[i].load(path.join(dir, `optimizerD${i}.safetensors`));
+    }
+    this.iteration = Number(state.iteration);
+    this.epoch = Number(state.epoch);
+    this.stepInEpoch = Number(state.stepInEpoch);
+  }
+
+  /** Runs the loop to the configured length; checkpoints, samples, metrics and progress. */
+  async run(callbacks: TrainCallbacks = {}, options: { progress?: boolean; signal?: AbortSignal } = {}): Promise<TrainSummary> {
+    const c = this.config;
+    const loader = new DataLoader(this.#deps.train, {
+      batchSize: c.train.batchSize, imageSizes: this.netG.sizes, wordsNum: c.text.wordsNum, seed: c.train.seed, prefetch: 2,
+    });
+    const perEpoch = loader.batchesPerEpoch;
+    if (perEpoch === 0) throw new MirrorganError('ERR_DATA_EMPTY', `the training split has fewer images than one batch (${c.train.batchSize})`);
+    const total = this.totalIterations(perEpoch);
+    await writeJsonAtomic(path.join(this.runDir, 'config.json'), c);
+    await this.#deps.vocabulary.save(path.join(this.runDir, 'vocabulary.json'));
+    const metrics = new MetricsLog(path.join(this.runDir, 'metrics.jsonl'));
+    const progress = new Progress('train', total, this.iteration, { enabled: options.progress ?? true });
+    const t0 = Date.now();
+    const startIt = this.iteration;
+    let last: Record<string, number> = {};
+    let lastCheckpoint: string | null = null;
+    let stopped = false;
+    try {
+      if (this.iteration === 0) {
+        const file = await this.sample();
+        await callbacks.onSample?.(file, 0);
+      }
+      while (this.iteration < total && !stopped) {
+        const skip = this.stepInEpoch;
+        const sums: Record<string, number> = {};
+        let n = 0;
+        let k = 0;
+        for await (const batch of loader.epoch(this.epoch)) {
+          if (k++ < skip) continue;  // resumed mid-epoch: the same batches as an uninterrupted run
+          last = await this.step(batch);
+          for (const [key, v] of Object.entries(last)) sums[key] = (sums[key] ?? 0) + v;
+          n++;
+          const elapsed = (Date.now() - t0) / 1000;
+          const itPerSec = (this.iteration - startIt) / Math.max(elapsed, 1e-9);
+          const lr: Record<string, number> = { G: this.optimizerG.lr };
+          this.optimizersD.forEach((o, i) => (lr[`D${i}`] = o.lr));
+          metrics.write({ type: 'iteration', iteration: this.iteration, epoch: this.epoch, time: Date.now() / 1000, elapsed, itPerSec, lr, loss: last });
+          progress.update({ iteration: this.iteration, total, epoch: this.epoch, itPerSec, losses: { D: last.D0 ?? 0, G: last.G_total ?? 0 } });
+          await callbacks.onIteration?.({ iteration: this.iteration, epoch: this.epoch, losses: last, itPerSec, elapsed });
+          if (this.iteration % c.train.sampleInterval === 0) {
+            const file = await this.sample();
+            await callbacks.onSample?.(file, this.iteration);
+          }
+          if (this.iteration % c.train.snapshotInterval === 0) {
+            lastCheckpoint = await this.checkpoint();
+            await callbacks.onCheckpoint?.(lastCheckpoint, this.iteration);
+          }
+          if (this.iteration >= total || options.signal?.aborted) {
+            stopped = options.signal?.aborted ?? false;
+            break;
+          }
+        }
+        if (this.stepInEpoch >= perEpoch) {
+          const means = Object.fromEntries(Object.entries(sums).map(([key, v]) => [key, v / Math.max(n, 1)]));
+          metrics.write({ type: 'epoch', epoch: this.epoch, iteration: this.iteration, time: Date.now() / 1000, elapsed: (Date.now() - t0) / 1000, loss: means });
+          await callbacks.onEpoch?.({ epoch: this.epoch, iteration: this.iteration, losses: means });
+          this.epoch++;
+          this.stepInEpoch = 0;
+        }
+      }
+      if (this.iteration % c.train.sampleInterval !== 0) {
+        const file = await this.sample();
+        await callbacks.onSample?.(file, this.iteration);
+      }
+      if (this.iteration % c.train.snapshotInterval !== 0 || !lastCheckpoint) {
+        lastCheckpoint = await this.checkpoint();
+        await callbacks.onCheckpoint?.(lastCheckpoint, this.iteration);
+      }
+    } finally {
+      progress.stop();
+      metrics.close();
+    }
+    return {
+      iterations: this.iteration, epochs: this.epoch, seconds: (Date.now() - t0) / 1000, lastLosses: last,
+      checkpoint: lastCheckpoint, stopped,
+    };
+  }
+
+  /** Frees every native handle the trainer holds. */
+  dispose(): void {
+    dispose([this.#gParams, this.#emaParams, this.#gBuffers, this.#emaBuffers]);
+    if (this.#fixed) dispose(this.#fixed);
+    this.#fixed = null;
+  }
+}
+
+function keepAll(ts: Tensor[]): Tensor[] {
+  return ts.map((t) => keep(t));
+}
