@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Reading a run's metrics.jsonl: one JSON object per line, written by the trainer as it goes.
+ * Parsing is forgiving: blank lines are ignored, lines that are not JSON objects (a run killed
+ * mid-write leaves a truncated last line) or that lack the fields their type needs are skipped
+ * and counted, unknown record types and unknown fields are tolerated.
+ */
+import fs from 'node:fs/promises';
+
+import { MirrorganError } from '../../lib/errors.js';
+
+/** A name → number map (losses, learning rates); only finite numbers are kept. */
+export type NumberMap = Record<string, number>;
+
+/** `{"type":"iteration", ...}`: one training iteration of the GAN. */
+export interface IterationRecord {
+  type: 'iteration';
+  iteration: number;
+  epoch?: number;
+  /** Unix time in seconds when the record was written. */
+  time?: number;
+  /** Seconds of training so far. */
+  elapsed?: number;
+  /** Iterations per second, as the trainer measured it. */
+  itPerSec?: number;
+  /** Learning rate per optimizer (`G`, `D0`, `D1`, ...). */
+  lr: NumberMap;
+  /** Loss terms (`D0`, `G_total`, `G_adv0`, `KL`, `STREAM`, `DAMSM`, ...). */
+  loss: NumberMap;
+}
+
+/** `{"type":"epoch", ...}`: the end of an epoch, with epoch-mean losses. */
+export interface EpochRecord {
+  type: 'epoch';
+  epoch: number;
+  iteration?: number;
+  time?: number;
+  elapsed?: number;
+  loss: NumberMap;
+}
+
+/** `{"type":"pretrain", ...}`: one epoch of DAMSM or STREAM pretraining. */
+export interface PretrainRecord {
+  type: 'pretrain';
+  /** `damsm`, `stream` or whatever the trainer wrote. */
+  phase: string;
+  epoch: number;
+  iteration?: number;
+  time?: number;
+  loss: NumberMap;
+  /** Validation metrics, when the trainer wrote them. */
+  val: NumberMap;
+}
+
+/** Everything read from one metrics.jsonl. */
+export interface RunMetrics {
+  /** Iteration records in file order. */
+  iterations: IterationRecord[];
+  /** Epoch records in file order. */
+  epochs: EpochRecord[];
+  /** Pretraining records in file order. */
+  pretrain: PretrainRecord[];
+  /** Well-formed JSON objects of a type this reader does not know (tolerated, not used). */
+  unknownRecords: number;
+  /** Lines skipped because they were not JSON objects or lacked required fields. */
+  skippedLines: number;
+  /** 1-based line numbers of the skipped lines (at most the first 100). */
+  skippedLineNumbers: number[];
+}
+
+const MAX_LINE_NUMBERS = 100;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function finite(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+function numberMap(v: unknown): NumberMap {
+  const out: NumberMap = {};
+  if (!isObject(v)) return out;
+  for (const [k, x] of Object.entries(v)) {
+    const n = finite(x);
+    if (n !== undefined) out[k] = n;
+  }
+  return out;
+}
+
+function withOptional<T extends object>(target: T, fields: Record<string, number | undefined>): T {
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) (target as Record<string, unknown>)[k] = v;
+  return target;
+}
+
+type Parsed = IterationRecord | EpochRecord | PretrainRecord | 'unknown' | null;
+
+function parseRecord(o: Record<string, unknown>): Parsed {
+  switch (o.type) {
+    case 'iteration': {
+      const iteration = finite(o.iteration);
+      if (iteration === undefined) return null;
+      return withOptional<IterationRecord>(
+        { type: 'iteration', iteration, lr: numberMap(o.lr), loss: numberMap(o.loss) },
+        { epoch: finite(o.epoch), time: finite(o.time), elapsed: finite(o.elapsed), itPerSec: finite(o.itPerSec) },
+      );
+    }
+    case 'epoch': {
+      const epoch = finite(o.epoch);
+      if (epoch === undefined) return null;
+      return withOptional<EpochRecord>(
+        { type: 'epoch', epoch, loss: numberMap(o.loss) },
+        { iteration: finite(o.iteration), time: finite(o.time), elapsed: finite(o.elapsed) },
+      );
+    }
+    case 'pretrain': {
+      const epoch = finite(o.epoch);
+      if (epoch === undefined || typeof o.phase !== 'string' || o.phase === '') return null;
+      return withOptional<PretrainRecord>(
+        { type: 'pretrain', phase: o.phase, epoch, loss: numberMap(o.loss), val: numberMap(o.val) },
+        { iteration: finite(o.iteration), time: finite(o.time) },
+      );
+    }
+    default:
+      return 'unknown';
+  }
+}
+
+/**
+ * Drops the records a resumed run re-did: when the iteration count goes back (a run resumed
+ * from an older checkpoint), the earlier records at or after that iteration are superseded by
+ * the new ones, as TensorBoard does. Returns a new array in iteration order.
+ */
+export function supersedeRestarts<T extends { iteration: number }>(records: readonly T[]): T[] {
+  const out: T[] = [];
+  for (const r of records) {
+    while (out.length > 0 && out[out.length - 1].iteration >= r.iteration) out.pop();
+    out.push(r);
+  }
+  return out;
+}
+
+/**
+ * Parses the text of a metrics.jsonl. Iteration records are returned with restarts superseded
+ * (see {@link supersedeRestarts}); epoch and pretraining records as written.
+ */
+export function parseMetrics(text: string): RunMetrics {
+  const iterations: IterationRecord[] = [];
+  const epochs: EpochRecord[] = [];
+  const pretrain: PretrainRecord[] = [];
+  let unknownRecords = 0;
+  let skippedLines = 0;
+  const skippedLineNumbers: number[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === '') continue;
+    let parsed: Parsed = null;
+    try {
+      const value: unknown = JSON.parse(line);
+      if (isObject(value)) parsed = parseRecord(value);
+    } catch {
+      parsed = null;
+    }
+    if (parsed === null) {
+      skippedLines++;
+      if (skippedLineNumbers.length < MAX_LINE_NUMBERS) skippedLineNumbers.push(i + 1);
+    } else if (parsed === 'unknown') {
+      unknownRecords++;
+    } else if (parsed.type === 'iteration') {
+      iterations.push(parsed);
+    } else if (parsed.type === 'epoch') {
+      epochs.push(parsed);
+    } else {
+      pretrain.push(parsed);
+    }
+  }
+  return { iterations: supersedeRestarts(iterations), epochs, pretrain, unknownRecords, skippedLines, skippedLineNumbers };
+}
+
+/** Reads and parses a metrics.jsonl; a missing file reads as an empty run (no records). */
+export async function readMetrics(file: string): Promise<RunMetrics> {
+  let text = '';
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new MirrorganError('ERR_FILE', `Cannot read ${file}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  return parseMetrics(text);
+}
