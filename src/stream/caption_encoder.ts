@@ -9,9 +9,10 @@
  * const features = enc.encode(images);  // (B, 256) from (B, 3, H, W) in [-1, 1]
  * ```
  */
-import { invalidArg } from '../../lib/errors.js';
+import { invalidArg, MirrorganError } from '../../lib/errors.js';
 import { Module, type ForwardOptions } from '../../lib/module.js';
-import type { Tensor } from '../../lib/tensor.js';
+import { loadSafetensors } from '../../lib/safetensors.js';
+import { dispose, type Tensor } from '../../lib/tensor.js';
 
 /** Which trunk the encoder uses. */
 export type CaptionEncoderArch = 'resnet152' | 'compact';
@@ -90,6 +91,34 @@ export class CaptionEncoder extends Module {
    */
   encode(images: Tensor, options: ForwardOptions = {}): Tensor {
     return this.forward({ images }, options).features as Tensor;
+  }
+
+  /**
+   * Loads ImageNet weights into the frozen ResNet-152 trunk (`resnet152` only) from a torchvision
+   * `resnet152` state dict converted to safetensors (scripts/pth2safetensors.py). The classifier
+   * (`fc.*`) is ignored; `linear` and `bn` keep their values. Every trunk key must be present.
+   */
+  async loadTorchvisionTrunk(path: string): Promise<void> {
+    if (this.options.arch !== 'resnet152') throw invalidArg('arch', "'resnet152' for loadTorchvisionTrunk", this.options.arch);
+    const { tensors } = await loadSafetensors(path);
+    try {
+      const mapped = new Map<string, Tensor>();
+      for (const [k, t] of tensors) {
+        const key = captionCnnKeyFromTorchvision(k);
+        if (key) mapped.set(key, t);
+      }
+      const { missing, unexpected } = this.loadStateDict(mapped, { strict: false });
+      const trunkMissing = missing.filter((k) => k.startsWith('resnet.'));
+      if (trunkMissing.length > 0 || unexpected.length > 0) {
+        throw new MirrorganError(
+          'ERR_STATE_DICT',
+          `${path} is not a torchvision ResNet-152 state dict: ${trunkMissing.length} trunk keys missing (${trunkMissing.slice(0, 3).join(', ')}), ` +
+            `${unexpected.length} unexpected (${unexpected.slice(0, 3).join(', ')})`,
+        );
+      }
+    } finally {
+      dispose(tensors);
+    }
   }
 
   /** {@link encode} on a worker thread. */

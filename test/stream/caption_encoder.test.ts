@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
-import { dispose, randn, tensor } from '../../lib/index.js';
+import { dispose, maxAbsDiff, randn, saveSafetensors, tensor, type Tensor } from '../../lib/index.js';
 import { CaptionEncoder, captionCnnKeyFromTorchvision } from '../../src/stream/index.js';
 
 describe('CAPTION_CNN (ResNet-152 trunk, reference §9.5)', () => {
@@ -33,6 +37,39 @@ describe('CAPTION_CNN (ResNet-152 trunk, reference §9.5)', () => {
     expect(captionCnnKeyFromTorchvision('fc.bias')).toBeNull();
     for (const k of ['layer1.0.downsample.1.running_var', 'bn1.num_batches_tracked']) expect(sd.has(captionCnnKeyFromTorchvision(k)!)).toBe(true);
     dispose(sd);
+  });
+
+  it('loads ImageNet trunk weights from a torchvision-named state dict, keeping the head', async () => {
+    const source = new CaptionEncoder({ arch: 'resnet152' });
+    const sd = source.namedStateDict();
+    // the inverse of captionCnnKeyFromTorchvision, plus the classifier CAPTION_CNN drops
+    const layer = (n: string): string => (n === '0' ? 'conv1' : n === '1' ? 'bn1' : `layer${Number(n) - 3}`);
+    const torchvision = new Map<string, Tensor>();
+    for (const [k, t] of sd) {
+      const m = /^resnet\.(\d)\.(.*)$/.exec(k);
+      if (m) torchvision.set(`${layer(m[1]!)}.${m[2]}`, t);
+    }
+    torchvision.set('fc.weight', tensor(new Float32Array(10 * 2048), [10, 2048]));
+    const dir = mkdtempSync(join(tmpdir(), 'mg-resnet-'));
+    try {
+      const file = join(dir, 'resnet152.safetensors');
+      await saveSafetensors(file, torchvision);
+      torchvision.get('fc.weight')!.dispose();  // the other entries are sd's own tensors
+      const target = new CaptionEncoder({ arch: 'resnet152' });
+      const headBefore = target.namedStateDict().get('linear.weight')!;
+      await target.loadTorchvisionTrunk(file);
+      const got = target.namedStateDict();
+      for (const k of ['resnet.0.weight', 'resnet.6.35.conv3.weight', 'resnet.7.0.downsample.1.running_var']) {
+        expect(maxAbsDiff(got.get(k)!, sd.get(k)!), k).toBe(0);
+      }
+      expect(maxAbsDiff(got.get('linear.weight')!, headBefore)).toBe(0);
+      expect(maxAbsDiff(got.get('linear.weight')!, sd.get('linear.weight')!)).toBeGreaterThan(0);
+      dispose([got, headBefore]);
+      await expect(new CaptionEncoder({ arch: 'compact' }).loadTorchvisionTrunk(file)).rejects.toThrow(/resnet152/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      dispose(sd);
+    }
   });
 
   it('maps a small image to 256-d features with gradients to the image only', () => {
