@@ -4,12 +4,14 @@ import { Command, CommanderError } from 'commander';
 import { MirrorganError } from '../../lib/errors.js';
 import { dataCommand } from './data.js';
 import { doctorCommand } from './doctor.js';
+import { trainCommand } from './train.js';
 
 export function program(): Command {
   const p = new Command('mirrorgan')
     .description('MirrorGAN text-to-image generation on LibTorch')
     .showHelpAfterError()
     .exitOverride();
+  p.addCommand(trainCommand());
   p.addCommand(doctorCommand());
   p.addCommand(dataCommand());
   return p;

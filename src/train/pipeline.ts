@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The whole MirrorGAN pipeline in one call, as `npx mirrorgan train` runs it: load the dataset,
+ * pretrain STEM (DAMSM) unless a text encoder is given, pretrain STREAM unless a captioner is
+ * given (or λ = 0), train GLAM against both, and write the HTML report. Every phase writes into
+ * the run folder and resumes where it stopped.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { MirrorganError } from '../../lib/errors.js';
+import type { Device } from '../../lib/tensor.js';
+import type { MirrorGANConfig } from '../config/schema.js';
+import { loadDataset, stderrLogger, type DataLogger, type LoadedDataset } from '../data/index.js';
+import { writeReport } from '../report/html.js';
+import { TextEncoder } from '../stem/index.js';
+import { DAMSM_FILES, pretrainDamsm, type PretrainDamsmSummary } from '../stem/pretrain_damsm.js';
+import { frozenCaptioner, hasCaptioner, loadCaptioner, pretrainStream, type PretrainStreamResult } from '../stream/index.js';
+import { assertSameVocabulary } from '../stream/vocabulary_check.js';
+import { Vocabulary } from '../text/index.js';
+import { GanTrainer, type CaptionLossHook, type TrainCallbacks, type TrainSummary } from './gan_trainer.js';
+import { latestCheckpoint } from './checkpoint.js';
+
+export interface TrainPipelineOptions {
+  config: MirrorGANConfig;
+  /** Run folder (created). Phases write into damsm/, stream/ and the folder itself. */
+  runDir: string;
+  /** Continue every phase from what the run folder holds. Default false. */
+  resume?: boolean;
+  /** Progress bars / lines on stderr. Default true. */
+  progress?: boolean;
+  signal?: AbortSignal;
+  logger?: DataLogger;
+  device?: Device;
+  /** A dataset already loaded (tests, library use); else loaded from config.dataset. */
+  dataset?: LoadedDataset;
+}
+
+export interface TrainPipelineResult {
+  runDir: string;
+  damsm: PretrainDamsmSummary | null;
+  stream: PretrainStreamResult | null;
+  gan: TrainSummary;
+  report: string | null;
+  seconds: number;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function trainPipeline(options: TrainPipelineOptions, callbacks: TrainCallbacks = {}): Promise<TrainPipelineResult> {
+  const t0 = Date.now();
+  const c = options.config;
+  const runDir = path.resolve(options.runDir);
+  const logger = options.logger ?? stderrLogger;
+  const progress = options.progress ?? true;
+  await fs.mkdir(runDir, { recursive: true });
+  if (!options.resume && (await latestCheckpoint(runDir))) {
+    throw new MirrorganError('ERR_INVALID_ARG', `${runDir} already holds a training run; pass --resume to continue it or choose another --out`);
+  }
+
+  const sizes = Array.from({ length: c.tree.branchNum }, (_, i) => c.tree.baseSize * 2 ** i);
+  const need = Math.max(sizes[sizes.length - 1], c.damsm.imageEncoder === 'compact' ? c.damsm.imageSize : 0, c.stream.encoder === 'compact' ? c.stream.imageSize : 0);
+  const data = options.dataset ?? await loadDataset({
+    dataset: c.dataset.name, root: c.dataset.root || undefined, cacheDir: c.dataset.cacheDir || undefined, imageSize: need,
+    openmoji: c.dataset.limit ? { limit: c.dataset.limit } : undefined, logger, progress: progress ? 'auto' : false,
+  });
+  const vocabulary = data.vocabulary;
+
+  // ---- STEM: the text encoder (pretrained with DAMSM here unless given) ----
+  const textEncoder = new TextEncoder({ nTokens: vocabulary.size, nHidden: c.text.embeddingDim, rnnType: c.text.rnnType });
+  let damsm: PretrainDamsmSummary | null = null;
+  if (c.train.netE) {
+    const vocabFile = path.join(path.dirname(c.train.netE), 'vocabulary.json');
+    if (await exists(vocabFile)) assertSameVocabulary(vocabulary, await Vocabulary.load(vocabFile), 'the dataset vocabulary', vocabFile);
+    await textEncoder.load(c.train.netE);
+  } else {
+    const dir = path.join(runDir, 'damsm');
+    logger.info(`STEM: pretraining the DAMSM text encoder into ${dir} (${c.damsm.epochs} epochs)`);
+    damsm = await pretrainDamsm({
+      outDir: dir, config: c, dataset: data, resume: await exists(path.join(dir, DAMSM_FILES.state)), logger,
+      progress: progress ? 'auto' : false, signal: options.signal,
+    });
+    await textEncoder.load(path.join(dir, DAMSM_FILES.textEncoder));
+  }
+
+  // ---- STREAM: the captioner (pretrained on real images here unless given) ----
+  let stream: PretrainStreamResult | null = null;
+  let captioner: CaptionLossHook | undefined;
+  if (c.train.lambda1 > 0) {
+    const dir = c.train.captioner || path.join(runDir, 'stream');
+    if (!c.train.captioner) {
+      logger.info(`STREAM: pretraining the captioner into ${dir} (${c.stream.epochs} epochs)`);
+      stream = await pretrainStream({
+        out: dir, resume: await hasCaptioner(dir), dataset: c.dataset.name, root: c.dataset.root || undefined,
+        cacheDir: c.dataset.cacheDir || undefined, openmojiLimit: c.dataset.limit || undefined, vocabulary,
+        imageSize: c.stream.imageSize, epochs: c.stream.epochs, batchSize: c.stream.batchSize, lr: c.stream.lr,
+        wordsNum: c.text.wordsNum, encoder: { arch: c.stream.encoder, embedSize: c.stream.embedSize, imageSize: c.stream.imageSize },
+        decoder: { embedSize: c.stream.embedSize, hiddenSize: c.stream.hiddenSize * 2 }, seed: c.train.seed,
+        progress: progress ? 'auto' : false, logger,
+      });
+    }
+    const frozen = frozenCaptioner(await loadCaptioner(dir, { vocabulary }));
+    captioner = {
+      async loss(fakes, captions, capLens) {
+        return frozen.loss(fakes, captions, capLens, { lambda: c.train.lambda1, reduction: c.train.streamReduction }).loss;
+      },
+    };
+  }
+  if (options.signal?.aborted) throw new MirrorganError('ERR_ABORTED', 'training stopped before the GAN phase');
+
+  // ---- GLAM ----
+  const resumeGan = (options.resume ?? false) && (await latestCheckpoint(runDir)) !== null;
+  const trainer = await GanTrainer.create({
+    config: c, runDir, deps: { textEncoder, vocabulary, train: data.train, test: data.test, captioner },
+    resume: resumeGan, device: options.device, progress,
+  });
+  let gan: TrainSummary;
+  try {
+    gan = await trainer.run(callbacks, { progress, signal: options.signal });
+  } finally {
+    trainer.dispose();
+  }
+  let report: string | null = null;
+  try {
+    report = await writeReport(runDir);
+  } catch (e) {
+    logger.warn(`report: ${(e as Error).message}`);
+  }
+  if (!options.dataset) await data.close();
+  return { runDir, damsm, stream, gan, report, seconds: (Date.now() - t0) / 1000 };
+}
