@@ -6,11 +6,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
-import { MirrorganError, invalidArg } from '../../lib/errors.js';
+import { invalidArg } from '../../lib/errors.js';
 import { writeFileAtomic } from './atomic.js';
 import { canUseLogScale, renderChart } from './chart.js';
 import { escapeHtml, formatDuration, formatNumber } from './format.js';
 import { readMetrics } from './metrics.js';
+import { assertRunFolder } from './run_folder.js';
 import { listSampleGrids, readPngHeader, selectEvenly, type SampleGrid } from './samples.js';
 import { groupSeries } from './series.js';
 import { summarize, type RunSummary } from './summary.js';
@@ -64,38 +65,12 @@ pre { background: var(--panel); padding: 12px; border-radius: 6px; overflow: aut
 details summary { cursor: pointer; }
 `;
 
-async function isDirectory(p: string): Promise<boolean> {
-  try {
-    return (await fs.stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function resolveOptions(options: ReportOptions): { maxSamples: number; smoothing: number; logY: boolean } {
   const maxSamples = options.maxSamples ?? DEFAULT_MAX_SAMPLES;
   if (!Number.isInteger(maxSamples) || maxSamples < 0) throw invalidArg('maxSamples', 'integer of at least 0', maxSamples);
   const smoothing = options.smoothing ?? DEFAULT_SMOOTHING;
   if (typeof smoothing !== 'number' || !(smoothing >= 0 && smoothing < 1)) throw invalidArg('smoothing', 'number in [0, 1)', smoothing);
   return { maxSamples, smoothing, logY: options.logY ?? false };
-}
-
-/** Fails with ERR_FILE unless `runDir` is a folder with metrics.jsonl, config.json or samples/. */
-export async function assertRunFolder(runDir: string): Promise<void> {
-  if (!(await isDirectory(runDir))) throw new MirrorganError('ERR_FILE', `Run folder not found: ${runDir}`);
-  const marks = await Promise.all(['metrics.jsonl', 'config.json', 'samples'].map((f) => exists(path.join(runDir, f))));
-  if (!marks.some(Boolean)) {
-    throw new MirrorganError('ERR_FILE', `${runDir} is not a run folder (it has no metrics.jsonl, config.json or samples/)`);
-  }
 }
 
 function summaryTable(s: RunSummary, samples: { shown: number; total: number }): string {

@@ -54,14 +54,19 @@ export interface PretrainRecord {
 
 /** Everything read from one metrics.jsonl. */
 export interface RunMetrics {
-  /** Iteration records in file order. */
+  /** Iteration records in iteration order (resumed stretches superseded). */
   iterations: IterationRecord[];
-  /** Epoch records in file order. */
+  /** Epoch records in epoch order (resumed stretches superseded). */
   epochs: EpochRecord[];
-  /** Pretraining records in file order. */
+  /** Pretraining records grouped by phase (in order of first appearance), each in epoch order. */
   pretrain: PretrainRecord[];
   /** Well-formed JSON objects of a type this reader does not know (tolerated, not used). */
   unknownRecords: number;
+  /**
+   * Seconds of GAN training over all sessions of the run: `elapsed` restarts from zero when a
+   * run is resumed, so each session's last value is added up. Absent without `elapsed` values.
+   */
+  trainingSeconds?: number;
   /** Lines skipped because they were not JSON objects or lacked required fields. */
   skippedLines: number;
   /** 1-based line numbers of the skipped lines (at most the first 100). */
@@ -127,22 +132,24 @@ function parseRecord(o: Record<string, unknown>): Parsed {
 }
 
 /**
- * Drops the records a resumed run re-did: when the iteration count goes back (a run resumed
- * from an older checkpoint), the earlier records at or after that iteration are superseded by
- * the new ones, as TensorBoard does. Returns a new array in iteration order.
+ * Drops the records a resumed run re-did: when `key` (the iteration, or the epoch) goes back, as
+ * when a run resumes from an older checkpoint, the earlier records at or after that point are
+ * superseded by the new ones, as TensorBoard does. Returns a new array in `key` order.
  */
-export function supersedeRestarts<T extends { iteration: number }>(records: readonly T[]): T[] {
+export function supersedeRestarts<T>(records: readonly T[], key: (record: T) => number): T[] {
   const out: T[] = [];
   for (const r of records) {
-    while (out.length > 0 && out[out.length - 1].iteration >= r.iteration) out.pop();
+    const k = key(r);
+    while (out.length > 0 && key(out[out.length - 1]) >= k) out.pop();
     out.push(r);
   }
   return out;
 }
 
 /**
- * Parses the text of a metrics.jsonl. Iteration records are returned with restarts superseded
- * (see {@link supersedeRestarts}); epoch and pretraining records as written.
+ * Parses the text of a metrics.jsonl. Records re-done by a resumed run are superseded (see
+ * {@link supersedeRestarts}): iteration records by iteration, epoch records by epoch,
+ * pretraining records by epoch within their phase.
  */
 export function parseMetrics(text: string): RunMetrics {
   const iterations: IterationRecord[] = [];
@@ -151,6 +158,8 @@ export function parseMetrics(text: string): RunMetrics {
   let unknownRecords = 0;
   let skippedLines = 0;
   const skippedLineNumbers: number[] = [];
+  let sessionsTotal = 0;
+  let session: number | undefined;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
@@ -167,15 +176,29 @@ export function parseMetrics(text: string): RunMetrics {
       if (skippedLineNumbers.length < MAX_LINE_NUMBERS) skippedLineNumbers.push(i + 1);
     } else if (parsed === 'unknown') {
       unknownRecords++;
-    } else if (parsed.type === 'iteration') {
-      iterations.push(parsed);
-    } else if (parsed.type === 'epoch') {
-      epochs.push(parsed);
+    } else if (parsed.type === 'iteration' || parsed.type === 'epoch') {
+      if (parsed.type === 'iteration') iterations.push(parsed);
+      else epochs.push(parsed);
+      const e = parsed.elapsed;
+      if (e !== undefined) {
+        if (session !== undefined && e < session) sessionsTotal += session;
+        session = e;
+      }
     } else {
       pretrain.push(parsed);
     }
   }
-  return { iterations: supersedeRestarts(iterations), epochs, pretrain, unknownRecords, skippedLines, skippedLineNumbers };
+  const phases = [...new Set(pretrain.map((r) => r.phase))];
+  const metrics: RunMetrics = {
+    iterations: supersedeRestarts(iterations, (r) => r.iteration),
+    epochs: supersedeRestarts(epochs, (r) => r.epoch),
+    pretrain: phases.flatMap((p) => supersedeRestarts(pretrain.filter((r) => r.phase === p), (r) => r.epoch)),
+    unknownRecords,
+    skippedLines,
+    skippedLineNumbers,
+  };
+  if (session !== undefined) metrics.trainingSeconds = sessionsTotal + session;
+  return metrics;
 }
 
 /** Reads and parses a metrics.jsonl; a missing file reads as an empty run (no records). */

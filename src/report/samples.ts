@@ -9,7 +9,7 @@ import path from 'node:path';
 import { MirrorganError } from '../../lib/errors.js';
 
 /** The JSON sidecar of a sample grid, as far as it could be read. */
-export interface SampleGridInfo {
+export interface SampleSidecar {
   iteration?: number;
   epoch?: number;
   rows?: number;
@@ -26,7 +26,7 @@ export interface SampleGrid {
   /** Absolute or run-relative path of the PNG, as joined from the run folder. */
   pngPath: string;
   /** The sidecar, or null when it is missing or unreadable. */
-  info: SampleGridInfo | null;
+  info: SampleSidecar | null;
 }
 
 /** Width, height and colour type of a PNG, read from its IHDR chunk. */
@@ -51,7 +51,7 @@ function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
-async function readSidecar(file: string): Promise<SampleGridInfo | null> {
+async function readSidecar(file: string): Promise<SampleSidecar | null> {
   let raw: unknown;
   try {
     raw = JSON.parse(await fs.readFile(file, 'utf8'));
@@ -60,7 +60,7 @@ async function readSidecar(file: string): Promise<SampleGridInfo | null> {
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
   const o = raw as Record<string, unknown>;
-  const info: SampleGridInfo = { captions: Array.isArray(o.captions) ? o.captions.filter((c): c is string => typeof c === 'string') : [] };
+  const info: SampleSidecar = { captions: Array.isArray(o.captions) ? o.captions.filter((c): c is string => typeof c === 'string') : [] };
   for (const k of ['iteration', 'epoch', 'rows', 'cols', 'imageSize'] as const) {
     const v = num(o[k]);
     if (v !== undefined) info[k] = v;

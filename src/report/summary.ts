@@ -23,7 +23,7 @@ export interface RunSummary {
   iterationRecords: number;
   /** Highest epoch number seen in iteration or epoch records. */
   lastEpoch?: number;
-  /** Training seconds: the later of the last iteration and last epoch records' `elapsed`. */
+  /** Training seconds over all sessions (see RunMetrics.trainingSeconds). */
   elapsed?: number;
   /** Unix seconds of the first and last training record that has `time`. */
   firstTime?: number;
@@ -53,10 +53,6 @@ function lastDefined<T, K>(items: readonly T[], get: (t: T) => K | undefined): K
     if (v !== undefined) return v;
   }
   return undefined;
-}
-
-function maxDefined(a: number | undefined, b: number | undefined): number | undefined {
-  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
 }
 
 /** Summarises parsed metrics (see {@link RunSummary}). */
@@ -99,7 +95,7 @@ export function summarize(metrics: RunMetrics): RunSummary {
   const optional: Partial<RunSummary> = {
     lastIteration: its.length ? its[its.length - 1].iteration : undefined,
     lastEpoch: epochs.length ? Math.max(...epochs) : undefined,
-    elapsed: maxDefined(lastDefined(its, (r) => r.elapsed), lastDefined(metrics.epochs, (r) => r.elapsed)),
+    elapsed: metrics.trainingSeconds,
     firstTime: its.find((r) => r.time !== undefined)?.time,
     lastTime: lastDefined(its, (r) => r.time),
     medianItPerSec: median(its.flatMap((r) => (r.itPerSec === undefined ? [] : [r.itPerSec]))),

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+/**
+ * `mirrorgan report <run>`: writes `<run>/report.html` (a self-contained page with the loss
+ * curves, learning rates and sample grids of a training run) and, with `--tensorboard`, a
+ * TensorBoard event file in `<run>/tensorboard`.
+ */
+import { Command } from 'commander';
+
+import { MirrorganError } from '../../lib/errors.js';
+import { DEFAULT_MAX_SAMPLES, DEFAULT_SMOOTHING, writeReport, type ReportOptions } from '../report/html.js';
+import { exportTensorBoard } from '../report/tensorboard.js';
+
+/** Parsed options of `mirrorgan report` (strings as commander hands them over). */
+interface ReportCliOptions {
+  tensorboard?: boolean;
+  tensorboardDir?: string;
+  maxSamples: string;
+  smooth: string;
+  logY?: boolean;
+  output?: string;
+}
+
+function parseMaxSamples(raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(n) || n < 0 || n > 10_000) {
+    throw new MirrorganError('ERR_INVALID_ARG', `Expected integer between 0 and 10000 for --max-samples but received ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+function parseSmooth(raw: string): number {
+  const s = Number(raw);
+  if (raw.trim() === '' || !(s >= 0 && s < 1)) {
+    throw new MirrorganError('ERR_INVALID_ARG', `Expected number in [0, 1) for --smooth but received ${JSON.stringify(raw)}`);
+  }
+  return s;
+}
+
+/**
+ * The `report` subcommand. Prints each written path on its own line. Bad option values fail
+ * with `ERR_INVALID_ARG` (exit code 2 through the CLI's runner), a missing or non-run folder
+ * with `ERR_FILE` (exit code 1).
+ */
+export function reportCommand(): Command {
+  return new Command('report')
+    .description('write a self-contained HTML report of a training run (and optionally TensorBoard event files)')
+    .argument('<run>', 'run folder (holds metrics.jsonl, samples/, config.json)')
+    .option('--tensorboard', 'also write a TensorBoard event file to <run>/tensorboard')
+    .option('--tensorboard-dir <dir>', 'where --tensorboard writes (default <run>/tensorboard)')
+    .option('--max-samples <n>', 'most sample grids embedded, evenly spaced, always the last', String(DEFAULT_MAX_SAMPLES))
+    .option('--smooth <s>', 'EMA smoothing of the curves in [0, 1); 0 = raw', String(DEFAULT_SMOOTHING))
+    .option('--log-y', 'logarithmic y axis on loss charts')
+    .option('-o, --output <file>', 'where to write the page (default <run>/report.html)')
+    .action(async (run: string, opts: ReportCliOptions) => {
+      const options: ReportOptions = {
+        maxSamples: parseMaxSamples(opts.maxSamples),
+        smoothing: parseSmooth(opts.smooth),
+        logY: opts.logY ?? false,
+      };
+      if (opts.output !== undefined) options.output = opts.output;
+      const written = [await writeReport(run, options)];
+      if (opts.tensorboard || opts.tensorboardDir !== undefined) written.push(await exportTensorBoard(run, opts.tensorboardDir));
+      process.stdout.write(written.join('\n') + '\n');
+    });
+}
