@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 // The `mirrorgan` command line. Each subcommand lives in its own file.
 import { Command, CommanderError } from 'commander';
-import { MirrorganError } from '../../lib/errors.js';
 import { dataCommand } from './data.js';
 import { doctorCommand } from './doctor.js';
+import { generateCommand } from './generate.js';
+import { reportCommand } from './report.js';
+import { captionCommand, pretrainStreamCommand } from './stream.js';
 import { trainCommand } from './train.js';
 
 export function program(): Command {
@@ -12,10 +14,16 @@ export function program(): Command {
     .showHelpAfterError()
     .exitOverride();
   p.addCommand(trainCommand());
-  p.addCommand(doctorCommand());
+  p.addCommand(generateCommand());
+  p.addCommand(pretrainStreamCommand());
+  p.addCommand(captionCommand());
+  p.addCommand(reportCommand());
   p.addCommand(dataCommand());
+  p.addCommand(doctorCommand());
   return p;
 }
+
+const USAGE_CODES = new Set(['ERR_INVALID_ARG', 'ERR_DATA_INVALID_OPTION']);
 
 /** Runs the CLI; resolves to the process exit code (0 ok, 1 runtime failure, 2 usage error). */
 export async function run(argv: string[]): Promise<number> {
@@ -24,9 +32,10 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof MirrorganError) {
-      process.stderr.write(`mirrorgan: ${e.message} [${e.code}]\n`);
-      return e.code === 'ERR_INVALID_ARG' || e.code === 'ERR_DATA_INVALID_OPTION' ? 2 : 1;
+    const code = (e as { code?: unknown })?.code;
+    if (e instanceof Error && typeof code === 'string' && code.startsWith('ERR_')) {
+      process.stderr.write(`mirrorgan: ${e.message} [${code}]\n`);
+      return USAGE_CODES.has(code) ? 2 : 1;
     }
     process.stderr.write(`mirrorgan: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
     return 1;

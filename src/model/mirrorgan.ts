@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+/**
+ * MirrorGAN: STEM (text encoder, frozen) + GLAM (cascaded attention generator) + STREAM
+ * (captioner, frozen) — training through `MirrorGAN.train`, generation from a trained run
+ * through `MirrorGAN.load(run).generate(captions)`.
+ *
+ * ```ts
+ * import { MirrorGAN } from 'mirrorgan-native';
+ * const result = await MirrorGAN.train({ preset: 'cpu', runDir: 'runs/emoji' }, {
+ *   onIteration: ({ iteration, losses }) => console.log(iteration, losses.G_total),
+ * });
+ * const model = await MirrorGAN.load('runs/emoji');
+ * const [img] = await model.generate(['a red heart']);   // img.png: Buffer
+ * ```
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import { MirrorganError } from '../../lib/errors.js';
+import { manualSeed } from '../../lib/runtime.js';
+import { dispose, randn, tensor, tidy, type Device } from '../../lib/tensor.js';
+import { resolveConfig, type MirrorGANConfig, type ResolveOptions } from '../config/index.js';
+import { Discriminator, Generator } from '../glam/index.js';
+import { CompactImageEncoder, InceptionImageEncoder, TextEncoder } from '../stem/index.js';
+import { CaptionDecoder, CaptionEncoder } from '../stream/index.js';
+import { encodeCaptions, Vocabulary } from '../text/index.js';
+import { latestCheckpoint } from '../train/checkpoint.js';
+import type { TrainCallbacks } from '../train/gan_trainer.js';
+import { trainPipeline, type TrainPipelineResult } from '../train/pipeline.js';
+
+export interface MirrorGANTrainOptions extends ResolveOptions {
+  /** Run folder. Default: runs/<preset>. */
+  runDir?: string;
+  /** A configuration already resolved (then preset/files/set/overrides are ignored). */
+  config?: MirrorGANConfig;
+  /** Continue the run in runDir. Default false. */
+  resume?: boolean;
+  /** Progress on stderr. Default true. */
+  progress?: boolean;
+  signal?: AbortSignal;
+  device?: Device;
+}
+
+export interface GeneratedImage {
+  caption: string;
+  /** Words of the caption the vocabulary does not know (they were dropped). */
+  unknownWords: string[];
+  /** The last stage's image as PNG. */
+  png: Buffer;
+  size: number;
+}
+
+export class MirrorGAN {
+  /** The configuration the run was trained with. */
+  readonly config: MirrorGANConfig;
+  readonly vocabulary: Vocabulary;
+  readonly textEncoder: TextEncoder;
+  /** The generator with the moving-average weights (what the official code releases). */
+  readonly generator: Generator;
+
+  /** The modules, for composing your own pipeline. */
+  static readonly modules = { Generator, Discriminator, TextEncoder, CompactImageEncoder, InceptionImageEncoder, CaptionEncoder, CaptionDecoder };
+
+  private constructor(config: MirrorGANConfig, vocabulary: Vocabulary, textEncoder: TextEncoder, generator: Generator) {
+    this.config = config;
+    this.vocabulary = vocabulary;
+    this.textEncoder = textEncoder;
+    this.generator = generator;
+  }
+
+  /** Runs the whole pipeline: DAMSM and STREAM pretraining when needed, then GAN training. */
+  static async train(options: MirrorGANTrainOptions = {}, callbacks: TrainCallbacks = {}): Promise<TrainPipelineResult> {
+    const config = options.config ?? resolveConfig(options);
+    return trainPipeline({
+      config, runDir: options.runDir ?? path.join('runs', config.preset), resume: options.resume,
+      progress: options.progress, signal: options.signal, device: options.device,
+    }, callbacks);
+  }
+
+  /** Loads a trained run folder (its latest checkpoint) for generation. */
+  static async load(runDir: string, options: { device?: Device } = {}): Promise<MirrorGAN> {
+    const ckpt = await latestCheckpoint(runDir);
+    if (!ckpt) throw new MirrorganError('ERR_FILE', `${runDir} holds no checkpoint to load`);
+    let config: MirrorGANConfig;
+    try {
+      config = resolveConfig({ files: [path.join(runDir, 'config.json')] });
+    } catch (e) {
+      throw new MirrorganError('ERR_FILE', `${runDir}/config.json: ${(e as Error).message}`);
+    }
+    const vocabulary = await Vocabulary.load(path.join(ckpt, 'vocabulary.json'));
+    const textEncoder = new TextEncoder({ nTokens: vocabulary.size, nHidden: config.text.embeddingDim, rnnType: config.text.rnnType });
+    const netE = config.train.netE || path.join(runDir, 'damsm', 'text_encoder.safetensors');
+    await textEncoder.load(netE);
+    const generator = new Generator({
+      gfDim: config.gan.gfDim, efDim: config.text.embeddingDim, cDim: config.gan.conditionDim, zDim: config.gan.zDim,
+      rNum: config.gan.rNum, branchNum: config.tree.branchNum, sentenceAttention: config.gan.sentenceAttention, maskTiling: config.gan.maskTiling,
+    });
+    await generator.load(path.join(ckpt, 'netG_ema.safetensors'));
+    const device = options.device ?? 'cpu';
+    textEncoder.to(device).eval().setRequiresGrad(false);
+    generator.to(device).eval().setRequiresGrad(false);
+    return new MirrorGAN(config, vocabulary, textEncoder, generator);
+  }
+
+  /**
+   * Generates one image per caption. Unknown words are dropped and reported per image; a
+   * caption with no known word is an ERR_CAPTION_UNKNOWN error.
+   */
+  async generate(captions: string[], options: { seed?: number } = {}): Promise<GeneratedImage[]> {
+    if (!Array.isArray(captions) || captions.length === 0 || !captions.every((c) => typeof c === 'string')) {
+      throw new MirrorganError('ERR_INVALID_ARG', 'Expected a non-empty array of strings for captions');
+    }
+    const W = 25;
+    const enc = encodeCaptions(this.vocabulary, captions, W);
+    const B = captions.length;
+    const T = enc.lengths[0];
+    const ids = new BigInt64Array(B * T);
+    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) ids[b * T + t] = BigInt(enc.ids[b * W + t]);
+    manualSeed(options.seed ?? 0);
+    const out = tidy(() => {
+      const text = this.textEncoder.encode(tensor(ids, [B, T]), tensor(BigInt64Array.from(enc.lengths, BigInt), [B]), { grad: false });
+      const z = randn([B, this.config.gan.zDim], { device: this.generator.device });
+      const g = this.generator.generate({ z, sentEmb: text.sentEmb, wordsEmb: text.wordsEmb, mask: text.mask }, { grad: false });
+      return g.images[g.images.length - 1];
+    });
+    const [, , S] = out.shape;
+    const data = (await out.data()) as Float32Array;
+    dispose(out);
+    const images: GeneratedImage[] = new Array(B);
+    for (let k = 0; k < B; k++) {
+      const rgb = Buffer.alloc(S * S * 3);
+      for (let i = 0; i < S * S; i++) {
+        for (let ch = 0; ch < 3; ch++) rgb[i * 3 + ch] = Math.max(0, Math.min(255, Math.round((data[(k * 3 + ch) * S * S + i] + 1) * 127.5)));
+      }
+      const p = enc.order[k];
+      images[p] = {
+        caption: captions[p], unknownWords: enc.unknown[p], size: S,
+        png: await sharp(rgb, { raw: { width: S, height: S, channels: 3 } }).png().toBuffer(),
+      };
+    }
+    return images;
+  }
+
+  /** Writes generate() results as numbered PNG files into `dir`; returns the paths. */
+  static async writeImages(dir: string, images: GeneratedImage[]): Promise<string[]> {
+    await fs.mkdir(dir, { recursive: true });
+    return Promise.all(images.map(async (img, i) => {
+      const file = path.join(dir, `${String(i).padStart(3, '0')}.png`);
+      await fs.writeFile(file, img.png);
+      return file;
+    }));
+  }
+}
