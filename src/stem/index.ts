@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /**
- * STEM / DAMSM building blocks: the text encoder, the image encoders (Inception-v3 and compact)
- * and the DAMSM matching losses.
+ * STEM / DAMSM building blocks: the text encoder, the image encoders (Inception-v3 and compact),
+ * the DAMSM matching losses and the DAMSM pretraining loop.
  */
 export { TextEncoder, resolveTextEncoderOptions, type RnnType, type TextEncoderOptions, type TextEncoding } from './text_encoder.js';
 export {
@@ -13,3 +13,8 @@ export {
   CompactImageEncoder, InceptionImageEncoder, resolveCompactImageEncoderOptions,
   type CompactImageEncoderOptions, type ImageEncoder, type ImageEncoding, type InceptionImageEncoderOptions,
 } from './image_encoder.js';
+export {
+  clipGradNorm, clipGradNormAsync, DAMSM_FILES, pretrainDamsm, top1Hits,
+  type ClipGradNormOptions, type DamsmEpochRecord, type DamsmIterationInfo, type DamsmLosses, type DamsmRunConfig,
+  type DamsmState, type DamsmValidation, type PretrainDamsmCallbacks, type PretrainDamsmOptions, type PretrainDamsmSummary,
+} from './pretrain_damsm.js';
