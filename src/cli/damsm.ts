@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+/**
+ * `mirrorgan pretrain-damsm`: pretrains the DAMSM text and image encoders (STEM) on the
+ * configured dataset and writes them, with the vocabulary and the resolved config, to --out.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+import { resolveConfig } from '../config/load.js';
+import { PRESETS } from '../config/schema.js';
+import { pretrainDamsm, type PretrainDamsmSummary } from '../stem/pretrain_damsm.js';
+
+interface DamsmCliOptions {
+  preset: string;
+  cfg: string[];
+  set: string[];
+  out: string;
+  resume?: boolean;
+  epochs?: number;
+  progress: boolean;
+  json?: boolean;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected an integer >= 0');
+  return n;
+}
+
+function fmtDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+function pct(x: number | undefined): string {
+  return x === undefined ? '-' : `${(100 * x).toFixed(1)}%`;
+}
+
+/** The one-line summary printed at the end of a run. */
+export function formatDamsmSummary(s: PretrainDamsmSummary): string {
+  const parts = [`damsm: ${s.epochs} epoch${s.epochs === 1 ? '' : 's'} (${s.epochsRun} this run) in ${fmtDuration(s.trainSeconds)} of training`];
+  const v = s.final?.val;
+  if (v) {
+    parts.push(`val loss ${v.loss.toFixed(3)}`);
+    parts.push(`R@1 text→image ${pct(v.r1_t2i)} image→text ${pct(v.r1_i2t)} (within batches of ${v.batch_size})`);
+    if (v.pool_size) parts.push(`pool of ${v.pool_size}: ${pct(v.pool_r1_t2i)} / ${pct(v.pool_r1_i2t)}`);
+  } else if (s.final) {
+    parts.push(`train loss ${s.final.loss.total.toFixed(3)} (no test split)`);
+  }
+  if (s.best) parts.push(`best val epoch ${s.best.epoch}`);
+  if (s.stopped) parts.push('stopped early');
+  parts.push(`wall ${fmtDuration(s.seconds)}`);
+  parts.push(`→ ${s.outDir}`);
+  return parts.join(' | ');
+}
+
+/** The `pretrain-damsm` command (commander 14). */
+export function pretrainDamsmCommand(): Command {
+  return new Command('pretrain-damsm')
+    .description('pretrain the DAMSM text and image encoders (STEM) and write them with the vocabulary and config')
+    .addOption(new Option('-p, --preset <name>', 'configuration preset').choices(Object.keys(PRESETS)).default('cpu'))
+    .option('--cfg <file>', 'YAML config file (repeatable; official cfg/*.yml work)', collect, [])
+    .option('--set <key=value>', 'override one config field, e.g. damsm.batchSize=32 (repeatable)', collect, [])
+    .option('-o, --out <dir>', 'output folder', 'runs/damsm')
+    .option('--resume', 'continue from the last completed epoch in --out')
+    .option('--epochs <n>', 'total epochs (overrides damsm.epochs)', nonNegativeInt)
+    .option('--no-progress', 'no progress bar or progress lines')
+    .option('--json', 'print the summary as JSON instead of one line')
+    .action(async (o: DamsmCliOptions) => {
+      const set = [...o.set];
+      if (o.epochs !== undefined) set.push(`damsm.epochs=${o.epochs}`);
+      const config = resolveConfig({ preset: o.preset, files: o.cfg, set });
+
+      // First Ctrl-C: finish the current iteration and stop (the last completed epoch stays
+      // saved); a second one exits at once.
+      const abort = new AbortController();
+      const onSigint = (): void => {
+        if (abort.signal.aborted) process.exit(130);
+        process.stderr.write('\nmirrorgan: stopping after this iteration (Ctrl-C again to quit now)\n');
+        abort.abort();
+      };
+      process.on('SIGINT', onSigint);
+      let summary: PretrainDamsmSummary;
+      try {
+        summary = await pretrainDamsm({
+          outDir: o.out,
+          config,
+          resume: o.resume ?? false,
+          progress: o.progress ? 'auto' : false,
+          signal: abort.signal,
+        });
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+      process.stdout.write(o.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatDamsmSummary(summary)}\n`);
+    });
+}
