@@ -270,7 +270,7 @@ describe('exportTensorBoard', () => {
     const captions = byTag.get('samples/captions')!;
     expect(captions).toHaveLength(6);
     expect(captions[0].values[0].pluginName).toBe('text');
-    expect(captions[0].values[0].text.split('\n')).toEqual([
+    expect(captions[0].values[0].text!.split('\n')).toEqual([
       '1. a red heart',
       '2. a blue \\<b\\>circle\\</b\\> \\& "star"',
       '3. a green square',
