@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config/index.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-cfg-'));
+function yml(name: string, text: string): string {
+  const f = path.join(dir, name);
+  fs.writeFileSync(f, text);
+  return f;
+}
+
+// The official MirrorGAN cfg/train_bird.yml, verbatim in content.
+const TRAIN_BIRD = `CONFIG_NAME: 'MirrorGAN'
+DATASET_NAME: 'birds'
+DATA_DIR: '../data/birds'
+GPU_ID: 3
+WORKERS: 4
+OUTPUT_PATH: '/data/qtt/MirrorGAN/'
+TREE:
+  BRANCH_NUM: 3
+TRAIN:
+  FLAG: True
+  NET_G: ''
+  B_NET_D: True
+  BATCH_SIZE: 12
+  MAX_EPOCH: 650
+  SNAPSHOT_INTERVAL: 50
+  DISCRIMINATOR_LR: 0.0002
+  GENERATOR_LR: 0.0002
+  NET_E: '../data/STEM/text_encoder.pth'
+  SMOOTH:
+    GAMMA1: 4.0
+    GAMMA2: 5.0
+    GAMMA3: 10.0
+    LAMBDA: 0.0
+    LAMBDA1: 10.0
+CAP:
+  embed_size: 256
+  hidden_size: 256
+  num_layers: 1
+  learning_rate: 0.001
+  caption_cnn_path: '../data/STREAM/cnn_encoder.ckpt'
+  caption_rnn_path: '../data/STREAM/rnn_decoder.ckpt'
+GAN:
+  DF_DIM: 64
+  GF_DIM: 32
+  Z_DIM: 100
+  R_NUM: 2
+TEXT:
+  EMBEDDING_DIM: 256
+  CAPTIONS_PER_IMAGE: 10
+`;
+
+describe('configuration', () => {
+  it('the cpu preset is the default and validates', () => {
+    const c = resolveConfig();
+    expect(c.preset).toBe('cpu');
+    expect(c.dataset.name).toBe('openmoji');
+    expect(c.tree.branchNum).toBe(2);
+  });
+
+  it('reads the official train_bird.yml with its field names', () => {
+    const c = resolveConfig({ preset: 'birds', files: [yml('train_bird.yml', TRAIN_BIRD)] });
+    expect(c.dataset).toMatchObject({ name: 'cub', root: '../data/birds' });
+    expect(c.tree.branchNum).toBe(3);
+    expect(c.train).toMatchObject({ batchSize: 12, maxEpoch: 650, lambda1: 10, lambda: 0, gamma1: 4, netE: '../data/STEM/text_encoder.pth' });
+    expect(c.gan).toMatchObject({ dfDim: 64, gfDim: 32, zDim: 100, rNum: 2 });
+    expect(c.stream).toMatchObject({ hiddenSize: 256, embedSize: 256, lr: 0.001 });
+  });
+
+  it('applies --set after files, with our keys or official ones', () => {
+    const c = resolveConfig({ files: [yml('a.yml', 'train:\n  batchSize: 8\n')], set: ['train.batchSize=6', 'GAN.GF_DIM=16'] });
+    expect(c.train.batchSize).toBe(6);
+    expect(c.gan.gfDim).toBe(16);
+  });
+
+  it('rejects invalid values with the field name and the allowed range', () => {
+    expect(() => resolveConfig({ set: ['tree.branchNum=4'] })).toThrow("--set: Expected an integer between 1 and 3 for tree.branchNum but received '4'");
+    expect(() => resolveConfig({ set: ['TRAIN.BATCH_SIZE=1'] })).toThrow(/between 2 and 4096 for train.batchSize/);
+    expect(() => resolveConfig({ set: ['train.generatorLr=fast'] })).toThrow(/for train.generatorLr but received 'fast'/);
+    expect(() => resolveConfig({ set: ['gan.sentenceAttention=maybe'] })).toThrow(/one of official, paper, off/);
+    expect(() => resolveConfig({ set: ['train.nonsense=1'] })).toThrow(/Unknown config field 'train.nonsense'/);
+    expect(() => resolveConfig({ set: ['noequals'] })).toThrow(/key=value/);
+    expect(() => resolveConfig({ preset: 'huge' })).toThrow(/cpu, birds, coco/);
+    expect(() => resolveConfig({ preset: 'birds' })).toThrow(/dataset.root \(DATA_DIR\) is required/);
+    expect(() => resolveConfig({ files: [yml('bad.yml', 'TRAIN:\n  BATCH_SIZE: [1, 2]\n')] })).toThrow(/bad.yml: Expected an integer/);
+    expect(() => resolveConfig({ files: [path.join(dir, 'missing.yml')] })).toThrow(/no such file/);
+    try {
+      resolveConfig({ set: ['tree.branchNum=0'] });
+    } catch (e) {
+      expect((e as { code: string }).code).toBe('ERR_INVALID_ARG');
+    }
+  });
+
+  it('the coco preset carries AttnGAN\'s COCO values', () => {
+    const c = resolveConfig({ preset: 'coco', set: ['dataset.root=/data/coco'] });
+    expect(c.gan).toMatchObject({ gfDim: 48, dfDim: 96, rNum: 3 });
+    expect(c.train.batchSize).toBe(14);
+    expect(c.text.wordsNum).toBe(12);
+  });
+
+  it('a resolved config.json reads back to the same config', () => {
+    const c = resolveConfig({ set: ['train.seed=9', 'gan.maskTiling=fixed'] });
+    const f = yml('config.json', JSON.stringify(c));
+    expect(resolveConfig({ files: [f] })).toEqual(c);
+  });
+});
