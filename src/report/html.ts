@@ -10,8 +10,7 @@ import { invalidArg } from '../../lib/errors.js';
 import { writeFileAtomic } from './atomic.js';
 import { canUseLogScale, renderChart } from './chart.js';
 import { escapeHtml, formatDuration, formatNumber } from './format.js';
-import { readMetrics } from './metrics.js';
-import { assertRunFolder } from './run_folder.js';
+import { assertRunFolder, readRunMetrics } from './run_folder.js';
 import { listSampleGrids, readPngHeader, selectEvenly, type SampleGrid } from './samples.js';
 import { groupSeries } from './series.js';
 import { summarize, type RunSummary } from './summary.js';
@@ -156,7 +155,7 @@ async function configSection(runDir: string): Promise<string> {
 export async function renderReport(runDir: string, options: ReportOptions = {}): Promise<string> {
   const { maxSamples, smoothing, logY } = resolveOptions(options);
   await assertRunFolder(runDir);
-  const metrics = await readMetrics(path.join(runDir, 'metrics.jsonl'));
+  const metrics = await readRunMetrics(runDir);
   const summary = summarize(metrics);
   const groups = groupSeries(metrics, { smoothing });
   const grids = await listSampleGrids(runDir);

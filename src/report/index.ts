@@ -15,7 +15,7 @@ export { compareMetricNames, ema, groupSeries, type ChartKind, type GroupSeriesO
 export { summarize, type LossSummary, type RunSummary } from './summary.js';
 export { CHART_COLORS, canUseLogScale, downsample, renderChart, type ChartOptions } from './chart.js';
 export { listSampleGrids, readPngHeader, selectEvenly, type PngHeader, type SampleGrid, type SampleSidecar } from './samples.js';
-export { assertRunFolder } from './run_folder.js';
+export { PRETRAIN_SUBFOLDERS, assertRunFolder, readRunMetrics } from './run_folder.js';
 export { escapeHtml, formatDuration, formatNumber } from './format.js';
 export { writeFileAtomic } from './atomic.js';
 export { crc32c, maskCrc32c } from './crc32c.js';

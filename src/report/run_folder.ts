@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-/** Recognising a training run folder before reading it. */
+/** A training run folder: recognising one, and reading its metrics including pretraining's. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
 import { MirrorganError } from '../../lib/errors.js';
+import { readMetrics, type RunMetrics } from './metrics.js';
 
 async function exists(p: string): Promise<boolean> {
   try {
@@ -30,4 +31,26 @@ export async function assertRunFolder(runDir: string): Promise<void> {
   if (!marks.some(Boolean)) {
     throw new MirrorganError('ERR_FILE', `${runDir} is not a run folder (it has no metrics.jsonl, config.json or samples/)`);
   }
+}
+
+/** Sub-folders where `mirrorgan train` pretrains DAMSM and STREAM, each with its own metrics.jsonl. */
+export const PRETRAIN_SUBFOLDERS: readonly string[] = ['damsm', 'stream'];
+
+/**
+ * Reads `<run>/metrics.jsonl` and adds the pretraining records of `<run>/damsm/metrics.jsonl`
+ * and `<run>/stream/metrics.jsonl` for phases the main file does not have (the pipeline
+ * pretrains into those sub-folders). Skipped lines of all files are counted together; the
+ * line numbers are those of the main file.
+ */
+export async function readRunMetrics(runDir: string): Promise<RunMetrics> {
+  const metrics = await readMetrics(path.join(runDir, 'metrics.jsonl'));
+  for (const sub of PRETRAIN_SUBFOLDERS) {
+    const file = path.join(runDir, sub, 'metrics.jsonl');
+    if (!(await exists(file))) continue;
+    const extra = await readMetrics(file);
+    const known = new Set(metrics.pretrain.map((r) => r.phase));
+    metrics.pretrain.push(...extra.pretrain.filter((r) => !known.has(r.phase)));
+    metrics.skippedLines += extra.skippedLines;
+  }
+  return metrics;
 }

@@ -4,7 +4,7 @@
  * learning rates per optimizer, training speed, pretraining curves; optional EMA smoothing.
  */
 import { invalidArg } from '../../lib/errors.js';
-import type { NumberMap, RunMetrics } from './metrics.js';
+import type { NumberMap, PretrainRecord, RunMetrics } from './metrics.js';
 
 /** One (x, y) sample of a curve. */
 export interface Point {
@@ -23,7 +23,7 @@ export interface Series {
 }
 
 /** What a chart shows, which decides its default scale. */
-export type ChartKind = 'loss' | 'lr' | 'speed';
+export type ChartKind = 'loss' | 'lr' | 'speed' | 'metric';
 
 /** A chart: a set of curves that share axes. */
 export interface SeriesGroup {
@@ -53,6 +53,11 @@ const LOSS_GROUPS: ReadonlyArray<{ id: string; title: string; match: (key: strin
   { id: 'loss-STREAM', title: 'STREAM caption loss', match: (k) => k === 'STREAM' },
   { id: 'loss-DAMSM', title: 'DAMSM loss', match: (k) => k === 'DAMSM' },
 ];
+
+/** Validation values that are losses (charted with the training losses). */
+const LOSS_KEY = /loss|(^|_)(ce|nll)$|^ce_/i;
+/** Validation values that are counts, not measurements (`batches`, `batch_size`, `pool_size`): not charted. */
+const COUNT_KEY = /batch|size|count|^num_|^n_/i;
 
 /** Natural order: `G_total` first, then by name with digit runs compared as numbers (D2 < D10). */
 export function compareMetricNames(a: string, b: string): number {
@@ -101,8 +106,9 @@ function toSeries(byName: Map<string, Point[]>, names: readonly string[], smooth
 /**
  * Groups a run's metrics into charts, in page order: discriminator losses (D0, D1, D2),
  * generator losses (G_total, G_adv0..), KL, STREAM, DAMSM, any other loss terms, learning rates
- * per optimizer, iterations per second, then one chart per pretraining phase (loss and
- * validation values over epochs). Charts with no data are left out.
+ * per optimizer, iterations per second, then per pretraining phase a chart of its training and
+ * validation losses and one of its other validation values (recall, BLEU) over epochs; counts
+ * such as `batches` or `pool_size` are not charted. Charts with no data are left out.
  */
 export function groupSeries(metrics: RunMetrics, options: GroupSeriesOptions = {}): SeriesGroup[] {
   const smoothing = options.smoothing ?? 0;
@@ -137,19 +143,19 @@ export function groupSeries(metrics: RunMetrics, options: GroupSeriesOptions = {
   const phases = [...new Set(metrics.pretrain.map((r) => r.phase))];
   for (const phase of phases) {
     const records = metrics.pretrain.filter((r) => r.phase === phase);
-    const byName = new Map([
-      ...collect(records, (r) => r.epoch, (r) => r.loss, 'train '),
-      ...collect(records, (r) => r.epoch, (r) => r.val, 'val '),
-    ]);
-    if (!byName.size) continue;
-    groups.push({
-      id: `pretrain-${phase.replace(/[^A-Za-z0-9_-]/g, '_')}`,
-      title: `Pretraining: ${phase === 'damsm' || phase === 'stream' ? phase.toUpperCase() : phase}`,
-      xLabel: 'epoch',
-      yLabel: 'value',
-      kind: 'loss',
-      series: toSeries(byName, [...byName.keys()], 0),
-    });
+    const epochX = (r: { epoch: number }): number => r.epoch;
+    const name = phase === 'damsm' || phase === 'stream' ? phase.toUpperCase() : phase;
+    const id = `pretrain-${phase.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+    const pick = (r: PretrainRecord, losses: boolean): NumberMap =>
+      Object.fromEntries(Object.entries(r.val).filter(([k]) => !COUNT_KEY.test(k) && LOSS_KEY.test(k) === losses));
+    const lossCurves = new Map([...collect(records, epochX, (r) => r.loss, 'train '), ...collect(records, epochX, (r) => pick(r, true), 'val ')]);
+    if (lossCurves.size) {
+      groups.push({ id: `${id}-loss`, title: `Pretraining ${name}: losses`, xLabel: 'epoch', yLabel: 'loss', kind: 'loss', series: toSeries(lossCurves, [...lossCurves.keys()], 0) });
+    }
+    const valCurves = collect(records, epochX, (r) => pick(r, false), 'val ');
+    if (valCurves.size) {
+      groups.push({ id: `${id}-val`, title: `Pretraining ${name}: validation`, xLabel: 'epoch', yLabel: 'value', kind: 'metric', series: toSeries(valCurves, [...valCurves.keys()], 0) });
+    }
   }
   return groups;
 }

@@ -12,8 +12,7 @@ import path from 'node:path';
 
 import { MirrorganError, invalidArg } from '../../lib/errors.js';
 import { encodeEvent, type SummaryValue } from './event.js';
-import { readMetrics } from './metrics.js';
-import { assertRunFolder } from './run_folder.js';
+import { assertRunFolder, readRunMetrics } from './run_folder.js';
 import { listSampleGrids, readPngHeader } from './samples.js';
 import { encodeTFRecord } from './tfrecord.js';
 
@@ -173,7 +172,7 @@ function captionsMarkdown(captions: readonly string[]): string {
 export async function exportTensorBoard(runDir: string, outDir?: string, options: ExportTensorBoardOptions = {}): Promise<string> {
   await assertRunFolder(runDir);
   const out = outDir ?? path.join(runDir, 'tensorboard');
-  const metrics = await readMetrics(path.join(runDir, 'metrics.jsonl'));
+  const metrics = await readRunMetrics(runDir);
   const grids = options.samples === false ? [] : await listSampleGrids(runDir);
   const timeAt = new Map(metrics.iterations.flatMap((r) => (r.time === undefined ? [] : [[r.iteration, r.time] as const])));
 

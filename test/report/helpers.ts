@@ -52,6 +52,8 @@ export interface FakeRunOptions {
   truncated?: boolean;
   /** Extra raw lines inserted after the first record. */
   extraLines?: string[];
+  /** Write pretraining records (DAMSM two epochs, STREAM one) into metrics.jsonl. Default true. */
+  pretrain?: boolean;
   /** config.json content. */
   config?: unknown;
 }
@@ -66,9 +68,11 @@ export async function makeRun(dir: string, options: FakeRunOptions = {}): Promis
   const every = options.sampleEvery ?? 10;
   const captions = options.captions ?? DEFAULT_CAPTIONS;
   const lines: string[] = [];
-  lines.push(JSON.stringify({ type: 'pretrain', phase: 'damsm', epoch: 1, iteration: 10, time: 1732769000, loss: { w0: 3, s0: 2.5 }, val: { loss: 4 } }));
-  lines.push(JSON.stringify({ type: 'pretrain', phase: 'damsm', epoch: 2, iteration: 20, time: 1732769100, loss: { w0: 2, s0: 1.5 }, val: null }));
-  lines.push(JSON.stringify({ type: 'pretrain', phase: 'stream', epoch: 1, iteration: 10, time: 1732769200, loss: { ce: 5 }, val: { bleu4: 0.1 } }));
+  if (options.pretrain ?? true) {
+    lines.push(JSON.stringify({ type: 'pretrain', phase: 'damsm', epoch: 1, iteration: 10, time: 1732769000, loss: { w0: 3, s0: 2.5 }, val: { loss: 4 } }));
+    lines.push(JSON.stringify({ type: 'pretrain', phase: 'damsm', epoch: 2, iteration: 20, time: 1732769100, loss: { w0: 2, s0: 1.5 }, val: null }));
+    lines.push(JSON.stringify({ type: 'pretrain', phase: 'stream', epoch: 1, iteration: 10, time: 1732769200, loss: { ce: 5 }, val: { bleu4: 0.1 } }));
+  }
   for (let it = 1; it <= n; it++) {
     const lr: Record<string, number> = { G: it > n / 2 ? 0.0001 : 0.0002 };
     for (let s = 0; s < stages; s++) lr[`D${s}`] = 0.0002;

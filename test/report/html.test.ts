@@ -38,11 +38,12 @@ describe('writeReport', () => {
     for (const m of html.matchAll(/\bsrc="([^"]*)"/g)) expect(m[1]).toMatch(/^data:image\/png;base64,/);
     for (const m of html.matchAll(/url\(([^)]*)\)/g)) expect(m[1]).toMatch(/^#clip-/);
 
-    // One <svg> per chart: D, G, KL, STREAM, DAMSM, lr, speed, pretrain damsm, pretrain stream.
-    expect(count(html, /<svg\b/g)).toBe(9);
-    expect(count(html, /<section class="chart-box"/g)).toBe(9);
+    // One <svg> per chart: D, G, KL, STREAM, DAMSM, lr, speed, DAMSM pretraining losses,
+    // STREAM pretraining losses and validation.
+    expect(count(html, /<svg\b/g)).toBe(10);
+    expect(count(html, /<section class="chart-box"/g)).toBe(10);
     expect(html).toContain('id="loss-D"');
-    expect(html).toContain('id="pretrain-stream"');
+    expect(html).toContain('id="pretrain-stream-val"');
 
     // All 11 grids (iterations 0, 10, ..., 100), oldest first, each with its 8 captions, escaped.
     expect(count(html, /<img src="data:image\/png;base64,/g)).toBe(11);
@@ -92,7 +93,7 @@ describe('writeReport', () => {
     expect(imageIterations(html)).toEqual([...imageIterations(html)].sort((a, b) => a - b));
     expect(html).toMatch(/data-field="sample grids">21 \(12 shown\)</);
     expect(html).toContain('12 of 21 sample grids');
-    expect(count(html, /<svg\b/g)).toBe(9);
+    expect(count(html, /<svg\b/g)).toBe(10);
     expect(html).toContain('<tr data-loss="G_adv2">');
     expect(html).toContain('<tr data-loss="D2">');
     expect(imageIterations(await renderReport(run, { maxSamples: 1 }))).toEqual([200]);
@@ -102,8 +103,8 @@ describe('writeReport', () => {
   it('draws log-scale loss axes when asked and stays linear where values are zero', async () => {
     const run = join(dir, 'two-stage');
     const html = await renderReport(run, { logY: true, smoothing: 0 });
-    expect(count(html, /loss \(log scale\)/g)).toBe(4); // D, G, KL, STREAM
-    expect(count(html, /value \(log scale\)/g)).toBe(2); // the two pretraining charts
+    expect(count(html, /loss \(log scale\)/g)).toBe(6); // D, G, KL, STREAM and the two pretraining loss charts
+    expect(count(html, /value \(log scale\)/g)).toBe(0); // validation metrics stay linear
     expect(html).not.toMatch(/learning rate \(log scale\)|iterations \/ s \(log scale\)/);
     expect(html).toContain('linear scale: some values are zero or negative'); // DAMSM = 0
     expect(html).not.toContain('class="raw"');

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { parseMetrics, readMetrics, supersedeRestarts } from '../../src/report/metrics.js';
+import { readRunMetrics } from '../../src/report/run_folder.js';
 import { compareMetricNames, ema, groupSeries } from '../../src/report/series.js';
 import { summarize } from '../../src/report/summary.js';
 import { fakeLosses, makeRun, tempDir } from './helpers.js';
@@ -88,8 +90,9 @@ describe('groupSeries', () => {
         'loss-DAMSM': ['DAMSM'],
         lr: ['G', ...stageNames('D')],
         speed: ['it/s'],
-        'pretrain-damsm': ['train s0', 'train w0', 'val loss'],
-        'pretrain-stream': ['train ce', 'val bleu4'],
+        'pretrain-damsm-loss': ['train s0', 'train w0', 'val loss'],
+        'pretrain-stream-loss': ['train ce'],
+        'pretrain-stream-val': ['val bleu4'],
       });
       const d0 = groups[0].series[0];
       expect(d0.points).toHaveLength(60);
@@ -111,6 +114,31 @@ describe('groupSeries', () => {
 
   it('orders names naturally with G_total first', () => {
     expect(['D10', 'D2', 'G_adv1', 'G_total', 'G_adv0'].sort(compareMetricNames)).toEqual(['G_total', 'D2', 'D10', 'G_adv0', 'G_adv1']);
+  });
+});
+
+describe('readRunMetrics', () => {
+  it('adds the pretraining curves of the damsm/ sub-folder, without counts', async () => {
+    const run = join(dir, 'pipeline');
+    await makeRun(run, { iterations: 10, pretrain: false });
+    const damsm = (epoch: number, total: number): string =>
+      JSON.stringify({
+        type: 'pretrain', phase: 'damsm', epoch, iteration: epoch * 4, time: 1, elapsed: epoch, lr: 0.002,
+        loss: { w0: total / 4, s0: total / 4, total },
+        val: { loss: total + 1, w_loss: total / 2, r1_t2i: 0.1 * epoch, pool_r1_i2t: 0.05, batches: 1, batch_size: 8, pool_size: 8 },
+      });
+    await mkdir(join(run, 'damsm'));
+    await writeFile(join(run, 'damsm', 'metrics.jsonl'), [damsm(1, 13), damsm(2, 11), damsm(3, 10), '{"type":"pre'].join('\n'));
+    const m = await readRunMetrics(run);
+    expect(m.pretrain.map((r) => r.epoch)).toEqual([1, 2, 3]);
+    expect(m.skippedLines).toBe(2); // one truncated line in each file
+    const groups = groupSeries(m).filter((g) => g.id.startsWith('pretrain'));
+    expect(groups.map((g) => [g.id, g.title, g.kind, g.series.map((s) => s.name)])).toEqual([
+      ['pretrain-damsm-loss', 'Pretraining DAMSM: losses', 'loss', ['train s0', 'train total', 'train w0', 'val loss', 'val w_loss']],
+      ['pretrain-damsm-val', 'Pretraining DAMSM: validation', 'metric', ['val pool_r1_i2t', 'val r1_t2i']],
+    ]);
+    expect(groups[1].series[1].points).toEqual([{ x: 1, y: 0.1 }, { x: 2, y: 0.2 }, { x: 3, y: 0.30000000000000004 }]);
+    expect(summarize(m).pretrainEpochs).toEqual({ damsm: 3 });
   });
 });
 
