@@ -42,7 +42,8 @@ function checkStep(step: unknown): asserts step is number {
 /**
  * Writes one TensorBoard event file in `logDir` (created if needed). Records are buffered and
  * written synchronously on {@link flush}, {@link close}, or when the buffer grows past
- * `flushBytes`; a reader sees only whole records after a flush.
+ * `flushBytes`; a reader sees only whole records after a flush. A file of the same name (same
+ * second, host and suffix) is appended to, which keeps it a valid event file.
  *
  * ```ts
  * const tb = new TensorBoardWriter(path.join(run, 'tensorboard'));
