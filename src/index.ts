@@ -6,7 +6,10 @@ export * from './data/index.js';
 export * from './glam/index.js';
 export * from './stem/index.js';
 export * from './stream/index.js';
-export * from './report/index.js';
+export {
+  exportTensorBoard, parseMetrics, readMetrics, renderReport, TensorBoardWriter, writeReport,
+  type ExportTensorBoardOptions, type ReportOptions, type TensorBoardWriterOptions,
+} from './report/index.js';
 export { MirrorGAN, type GeneratedImage, type MirrorGANTrainOptions } from './model/mirrorgan.js';
 export { GanTrainer, type CaptionLossHook, type GanTrainerDeps, type GanTrainerOptions, type IterationInfo, type TrainCallbacks, type TrainSummary } from './train/gan_trainer.js';
 export { trainPipeline, type TrainPipelineOptions, type TrainPipelineResult } from './train/pipeline.js';
