@@ -18,6 +18,8 @@ interface DamsmCliOptions {
   epochs?: number;
   progress: boolean;
   json?: boolean;
+  lossForm: 'official' | 'paper';
+  imageWeights?: string;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -65,9 +67,11 @@ export function pretrainDamsmCommand(): Command {
     .addOption(new Option('-p, --preset <name>', 'configuration preset').choices(Object.keys(PRESETS)).default('cpu'))
     .option('--cfg <file>', 'YAML config file (repeatable; official cfg/*.yml work)', collect, [])
     .option('--set <key=value>', 'override one config field, e.g. damsm.batchSize=32 (repeatable)', collect, [])
-    .option('-o, --out <dir>', 'output folder', 'runs/damsm')
+    .option('-o, --out <dir>', 'output folder (train.netE = <dir>/text_encoder.safetensors)', 'runs/stem')
     .option('--resume', 'continue from the last completed epoch in --out')
     .option('--epochs <n>', 'total epochs (overrides damsm.epochs)', nonNegativeInt)
+    .addOption(new Option('--loss-form <form>', "word-score form: the official code's or the AttnGAN paper's (1/gamma2)").choices(['official', 'paper']).default('official'))
+    .option('--image-weights <file>', 'safetensors weights for the image encoder before training (e.g. converted Inception-v3)')
     .option('--no-progress', 'no progress bar or progress lines')
     .option('--json', 'print the summary as JSON instead of one line')
     .action(async (o: DamsmCliOptions) => {
@@ -91,6 +95,8 @@ export function pretrainDamsmCommand(): Command {
           config,
           resume: o.resume ?? false,
           progress: o.progress ? 'auto' : false,
+          paperForm: o.lossForm === 'paper',
+          ...(o.imageWeights ? { imageEncoderWeights: o.imageWeights } : {}),
           signal: abort.signal,
         });
       } finally {
