@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { dispose, manualSeed, tensor, type Tensor } from '../../lib/index.js';
+import { dispose, manualSeed, memory, tensor, type Tensor } from '../../lib/index.js';
 import { pretrainDamsmCommand } from '../../src/cli/damsm.js';
 import { resolveConfig } from '../../src/config/load.js';
 import { loadDataset, type LoadedDataset } from '../../src/data/index.js';
@@ -139,7 +139,9 @@ describe('pretrainDamsm on a tiny OpenMoji subset', () => {
   it('trains 2 epochs: the loss falls and every file is written', async () => {
     const out = join(root, 'a');
     const seen: number[] = [];
+    const live = memory().numTensors;
     const s = await pretrainDamsm(base(out, 2), { onIteration: (i) => void seen.push(i.loss.total) });
+    expect(memory().numTensors).toBe(live);  // every tensor of every iteration and validation freed
     records.a = s.final ? [...JSON.parse(await readFile(join(out, DAMSM_FILES.state), 'utf8')).history] : [];
     expect(data.train.size).toBeGreaterThanOrEqual(24);
     expect(s).toMatchObject({ epochs: 2, epochsRun: 2, stopped: false });
