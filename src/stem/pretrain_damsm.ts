@@ -534,8 +534,9 @@ export async function pretrainDamsm(options: PretrainDamsmOptions, callbacks: Pr
     await settlePending(files.textEncoder, state.epoch);
     await settlePending(files.imageEncoder, state.epoch);
   } else {
-    await rm(`${files.textEncoder}.pending`, { force: true });
-    await rm(`${files.imageEncoder}.pending`, { force: true });
+    // A fresh run replaces any earlier one: drop its commit point first, so that an
+    // interrupted fresh run can never be resumed as the old one.
+    for (const f of [files.state, optimizerPath, `${files.textEncoder}.pending`, `${files.imageEncoder}.pending`]) await rm(f, { force: true });
   }
 
   // ---- data ----
