@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The `mirrorgan` command line. Each subcommand lives in its own file.
 import { Command, CommanderError } from 'commander';
+import { pretrainDamsmCommand } from './damsm.js';
 import { dataCommand } from './data.js';
 import { doctorCommand } from './doctor.js';
 import { generateCommand } from './generate.js';
@@ -15,6 +16,7 @@ export function program(): Command {
     .exitOverride();
   p.addCommand(trainCommand());
   p.addCommand(generateCommand());
+  p.addCommand(pretrainDamsmCommand());
   p.addCommand(pretrainStreamCommand());
   p.addCommand(captionCommand());
   p.addCommand(reportCommand());

@@ -217,10 +217,10 @@ export const PRESETS: Record<string, (c: MirrorGANConfig) => void> = {
     c.dataset.name = 'openmoji';
     c.tree.branchNum = 2;
     Object.assign(c.gan, { gfDim: 8, dfDim: 16, rNum: 1 });
-    Object.assign(c.train, { batchSize: 16, maxEpoch: 10, maxIterations: 0, snapshotInterval: 200, sampleInterval: 100, lambda1: 1 });
+    Object.assign(c.train, { batchSize: 16, maxEpoch: 10, maxIterations: 1800, snapshotInterval: 300, sampleInterval: 150, lambda1: 1 });
     c.text.wordsNum = 12;
     Object.assign(c.damsm, { epochs: 6, batchSize: 48, imageEncoder: 'compact', imageSize: 64 });
-    Object.assign(c.stream, { epochs: 6, batchSize: 48, hiddenSize: 128, encoder: 'compact', imageSize: 64 });
+    Object.assign(c.stream, { epochs: 5, batchSize: 48, hiddenSize: 128, encoder: 'compact', imageSize: 64 });
   },
 };
 
