@@ -5,15 +5,7 @@ import path from 'node:path';
 
 import { MirrorganError } from '../../lib/errors.js';
 import { readMetrics, type RunMetrics } from './metrics.js';
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { pathExists } from '../util/fs.js';
 
 /**
  * Fails with `ERR_FILE` unless `runDir` is a folder holding at least one of metrics.jsonl,
@@ -27,7 +19,7 @@ export async function assertRunFolder(runDir: string): Promise<void> {
     throw new MirrorganError('ERR_FILE', `Run folder not found: ${runDir}`);
   }
   if (!stat.isDirectory()) throw new MirrorganError('ERR_FILE', `Run folder not found: ${runDir} is not a folder`);
-  const marks = await Promise.all(['metrics.jsonl', 'config.json', 'samples'].map((f) => exists(path.join(runDir, f))));
+  const marks = await Promise.all(['metrics.jsonl', 'config.json', 'samples'].map((f) => pathExists(path.join(runDir, f))));
   if (!marks.some(Boolean)) {
     throw new MirrorganError('ERR_FILE', `${runDir} is not a run folder (it has no metrics.jsonl, config.json or samples/)`);
   }
@@ -46,7 +38,7 @@ export async function readRunMetrics(runDir: string): Promise<RunMetrics> {
   const metrics = await readMetrics(path.join(runDir, 'metrics.jsonl'));
   for (const sub of PRETRAIN_SUBFOLDERS) {
     const file = path.join(runDir, sub, 'metrics.jsonl');
-    if (!(await exists(file))) continue;
+    if (!(await pathExists(file))) continue;
     const extra = await readMetrics(file);
     const known = new Set(metrics.pretrain.map((r) => r.phase));
     metrics.pretrain.push(...extra.pretrain.filter((r) => !known.has(r.phase)));

@@ -27,7 +27,7 @@
  * discarded.
  */
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 import cliProgress from 'cli-progress';
@@ -52,6 +52,7 @@ import {
   type CompactImageEncoderOptions, type ImageEncoder,
 } from './image_encoder.js';
 import { TextEncoder, resolveTextEncoderOptions, type TextEncoderOptions } from './text_encoder.js';
+import { pathExists } from '../util/fs.js';
 
 // ---- gradient clipping ------------------------------------------------------------------------
 
@@ -298,15 +299,6 @@ function int64(a: Int32Array): BigInt64Array {
   return BigInt64Array.from(a, (v) => BigInt(v));
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
@@ -414,7 +406,7 @@ class DamsmProgress {
 /** Settles a `*.pending` checkpoint file left by an interrupted commit. */
 async function settlePending(final: string, committedEpoch: number): Promise<void> {
   const pending = `${final}.pending`;
-  if (!(await exists(pending))) return;
+  if (!(await pathExists(pending))) return;
   let epoch = NaN;
   try {
     epoch = Number((await readSafetensorsHeader(pending)).metadata.epoch);
@@ -524,7 +516,7 @@ export async function pretrainDamsm(options: PretrainDamsmOptions, callbacks: Pr
     if (state && (state.format !== 'mirrorgan-damsm-state' || state.version !== 1 || !Array.isArray(state.history))) {
       throw new MirrorganError('ERR_FILE', `${files.state} is not a mirrorgan DAMSM state (version 1)`);
     }
-  } else if (await exists(files.state)) {
+  } else if (await pathExists(files.state)) {
     logger.warn(`damsm: ${outDir} holds an earlier DAMSM run; starting afresh and replacing it (use resume to continue it)`);
   }
 
@@ -787,7 +779,7 @@ export async function pretrainDamsm(options: PretrainDamsmOptions, callbacks: Pr
       // official: `optimizer = optim.Adam(para, lr=lr, betas=(0.5, 0.999))` at the top of every epoch
       if (resetOptimizer || !adam) {
         adam = new Adam([textEncoder, imageEncoder], { lr, betas: [0.5, 0.999] });
-        if (!resetOptimizer && state && (await exists(optimizerPath))) await adam.load(optimizerPath);
+        if (!resetOptimizer && state && (await pathExists(optimizerPath))) await adam.load(optimizerPath);
       }
       adam.lr = lr;
       const sums: DamsmLosses = { w0: 0, w1: 0, s0: 0, s1: 0, total: 0 };

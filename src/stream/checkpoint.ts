@@ -13,7 +13,7 @@
  * The file names follow the official `caption_cnn_path` / `caption_rnn_path` (`cnn_encoder.ckpt`,
  * `rnn_decoder.ckpt`). Every file is written to a temporary name and renamed.
  */
-import { access, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { MirrorganError } from '../../lib/errors.js';
@@ -21,6 +21,7 @@ import { Vocabulary } from '../text/vocabulary.js';
 import { CaptionDecoder, type ResolvedCaptionDecoderOptions } from './caption_decoder.js';
 import { CaptionEncoder, type ResolvedCaptionEncoderOptions } from './caption_encoder.js';
 import { assertSameVocabulary } from './vocabulary_check.js';
+import { pathExists } from '../util/fs.js';
 
 /** File names inside a captioner directory. */
 export const CAPTIONER_FILES = {
@@ -66,18 +67,9 @@ export interface Captioner {
   config: CaptionerConfig;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** True when `dir` holds a `captioner.json`. */
 export function hasCaptioner(dir: string): Promise<boolean> {
-  return exists(join(dir, CAPTIONER_FILES.config));
+  return pathExists(join(dir, CAPTIONER_FILES.config));
 }
 
 /** Reads and checks `captioner.json`. */

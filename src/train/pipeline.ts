@@ -19,6 +19,7 @@ import { assertSameVocabulary } from '../stream/vocabulary_check.js';
 import { Vocabulary } from '../text/index.js';
 import { GanTrainer, type CaptionLossHook, type TrainCallbacks, type TrainSummary } from './gan_trainer.js';
 import { latestCheckpoint } from './checkpoint.js';
+import { pathExists } from '../util/fs.js';
 
 export interface TrainPipelineOptions {
   config: MirrorGANConfig;
@@ -42,15 +43,6 @@ export interface TrainPipelineResult {
   gan: TrainSummary;
   report: string | null;
   seconds: number;
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export async function trainPipeline(options: TrainPipelineOptions, callbacks: TrainCallbacks = {}): Promise<TrainPipelineResult> {
@@ -77,13 +69,13 @@ export async function trainPipeline(options: TrainPipelineOptions, callbacks: Tr
   let damsm: PretrainDamsmSummary | null = null;
   if (c.train.netE) {
     const vocabFile = path.join(path.dirname(c.train.netE), 'vocabulary.json');
-    if (await exists(vocabFile)) assertSameVocabulary(vocabulary, await Vocabulary.load(vocabFile), 'the dataset vocabulary', vocabFile);
+    if (await pathExists(vocabFile)) assertSameVocabulary(vocabulary, await Vocabulary.load(vocabFile), 'the dataset vocabulary', vocabFile);
     await textEncoder.load(c.train.netE);
   } else {
     const dir = path.join(runDir, 'damsm');
     logger.info(`STEM: pretraining the DAMSM text encoder into ${dir} (${c.damsm.epochs} epochs)`);
     damsm = await pretrainDamsm({
-      outDir: dir, config: c, dataset: data, resume: await exists(path.join(dir, DAMSM_FILES.state)), logger,
+      outDir: dir, config: c, dataset: data, resume: await pathExists(path.join(dir, DAMSM_FILES.state)), logger,
       progress: progress ? 'auto' : false, signal: options.signal,
     });
     await textEncoder.load(path.join(dir, DAMSM_FILES.textEncoder));
