@@ -18,7 +18,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { MirrorganError } from '../../lib/errors.js';
 import { manualSeed } from '../../lib/runtime.js';
-import { dispose, randn, tensor, tidy, type Device } from '../../lib/tensor.js';
+import { dispose, randn, tensor, tidy, type Device, type Tensor } from '../../lib/tensor.js';
 import { resolveConfig, type MirrorGANConfig, type ResolveOptions } from '../config/index.js';
 import { Discriminator, Generator } from '../glam/index.js';
 import { CompactImageEncoder, InceptionImageEncoder, TextEncoder } from '../stem/index.js';
@@ -103,10 +103,11 @@ export class MirrorGAN {
   }
 
   /**
-   * Generates one image per caption. Unknown words are dropped and reported per image; a
-   * caption with no known word is an ERR_CAPTION_UNKNOWN error.
+   * Generates one (3, S, S) image per caption, in [-1, 1], as one tensor. Row k belongs to input
+   * caption `order[k]` (captions are length-sorted for the text encoder). Unknown words are
+   * dropped and listed per input caption; a caption with no known word is ERR_CAPTION_UNKNOWN.
    */
-  async generate(captions: string[], options: { seed?: number } = {}): Promise<GeneratedImage[]> {
+  async generateTensor(captions: string[], options: { seed?: number } = {}): Promise<{ images: Tensor; order: Int32Array; unknownWords: string[][] }> {
     if (!Array.isArray(captions) || captions.length === 0 || !captions.every((c) => typeof c === 'string')) {
       throw new MirrorganError('ERR_INVALID_ARG', 'Expected a non-empty array of strings for captions');
     }
@@ -117,13 +118,19 @@ export class MirrorGAN {
     const ids = new BigInt64Array(B * T);
     for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) ids[b * T + t] = BigInt(enc.ids[b * W + t]);
     manualSeed(options.seed ?? 0);
-    const out = tidy(() => {
+    const images = tidy(() => {
       const text = this.textEncoder.encode(tensor(ids, [B, T]), tensor(BigInt64Array.from(enc.lengths, BigInt), [B]), { grad: false });
       const z = randn([B, this.config.gan.zDim], { device: this.generator.device });
       const g = this.generator.generate({ z, sentEmb: text.sentEmb, wordsEmb: text.wordsEmb, mask: text.mask }, { grad: false });
       return g.images[g.images.length - 1];
     });
-    const [, , S] = out.shape;
+    return { images, order: enc.order, unknownWords: enc.unknown };
+  }
+
+  /** Generates one PNG per caption, in input order (see generateTensor). */
+  async generate(captions: string[], options: { seed?: number } = {}): Promise<GeneratedImage[]> {
+    const { images: out, order, unknownWords } = await this.generateTensor(captions, options);
+    const [B, , S] = out.shape;
     const data = (await out.data()) as Float32Array;
     dispose(out);
     const images: GeneratedImage[] = new Array(B);
@@ -132,9 +139,9 @@ export class MirrorGAN {
       for (let i = 0; i < S * S; i++) {
         for (let ch = 0; ch < 3; ch++) rgb[i * 3 + ch] = Math.max(0, Math.min(255, Math.round((data[(k * 3 + ch) * S * S + i] + 1) * 127.5)));
       }
-      const p = enc.order[k];
+      const p = order[k];
       images[p] = {
-        caption: captions[p], unknownWords: enc.unknown[p], size: S,
+        caption: captions[p], unknownWords: unknownWords[p], size: S,
         png: await sharp(rgb, { raw: { width: S, height: S, channels: 3 } }).png().toBuffer(),
       };
     }
