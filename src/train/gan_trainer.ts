@@ -264,13 +264,13 @@ export class GanTrainer {
     }
   }
 
-  /** Fixed captions and noise for sample grids (the first test batch, in loader order). */
+  /** Fixed captions and noise for sample grids: a seeded draw from the test split, so the grid spans its classes. */
   async #fixedSample(): Promise<FixedSample> {
     if (this.#fixed) return this.#fixed;
     const ds = this.#deps.test ?? this.#deps.train;
     const n = Math.min(SAMPLE_COUNT, ds.size);
     const loader = new DataLoader(ds, {
-      batchSize: n, imageSizes: [64], wordsNum: this.config.text.wordsNum, wordsCap: 'truncate', shuffle: false,
+      batchSize: n, imageSizes: [64], wordsNum: this.config.text.wordsNum, wordsCap: 'truncate', shuffle: true,
       augment: false, seed: this.config.train.seed, prefetch: 0,
     });
     let first: Batch | undefined;
