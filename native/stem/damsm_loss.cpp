@@ -10,7 +10,6 @@ namespace {
 
 constexpr double kCosineEps = 1e-8;  // losses.py cosine_similarity / sent_loss: clamp of the norm product
 
-std::string Str(int64_t v) { return std::to_string(v); }
 
 void CheckIds(const torch::Tensor& t, const char* what, int64_t batch) {
   if (!t.defined()) return;
@@ -85,8 +84,8 @@ DamsmWordsLoss WordsLoss(const torch::Tensor& img_features, const torch::Tensor&
   for (int64_t i = 0; i < batch; ++i) {
     const int64_t words = len[i];
     if (words < 1 || words > words_emb.size(2)) {
-      throw Error(code::kInvalidArg, "damsm_words_loss: cap_lens[" + Str(i) + "] = " + Str(words) + " is outside 1.." +
-                                         Str(words_emb.size(2)) + " (the words_emb width)");
+      throw Error(code::kInvalidArg, "damsm_words_loss: cap_lens[" + std::to_string(i) + "] = " + std::to_string(words) + " is outside 1.." +
+                                         std::to_string(words_emb.size(2)) + " (the words_emb width)");
     }
     // Caption i's own words (no padding) as the query against every image's regions.
     auto word = words_emb.select(0, i).narrow(1, 0, words).unsqueeze(0).contiguous();  // (1, D, Wi)

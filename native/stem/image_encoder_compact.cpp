@@ -7,7 +7,7 @@ namespace mg {
 namespace {
 
 constexpr double kLeakySlope = 0.2;      // as in the discriminators' downsampling blocks
-constexpr double kEmbInitRange = 0.1;    // official CNN_ENCODER.init_trainable_weights
+constexpr double kCompactEmbInitRange = 0.1;    // official CNN_ENCODER.init_trainable_weights
 constexpr int64_t kMaxWidthFactor = 8;   // widths capped at 8 ndf
 
 void AddConvBlock(torch::nn::Sequential& seq, int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t pad) {
@@ -42,8 +42,8 @@ CNN_ENCODER_COMPACTImpl::CNN_ENCODER_COMPACTImpl(int64_t ndf, int64_t image_size
   register_module("global", global);
   emb_cnn_code = register_module("emb_cnn_code", torch::nn::Linear(global_width, nef));
   torch::NoGradGuard no_grad;
-  emb_features->weight.uniform_(-kEmbInitRange, kEmbInitRange);
-  emb_cnn_code->weight.uniform_(-kEmbInitRange, kEmbInitRange);
+  emb_features->weight.uniform_(-kCompactEmbInitRange, kCompactEmbInitRange);
+  emb_cnn_code->weight.uniform_(-kCompactEmbInitRange, kCompactEmbInitRange);
 }
 
 ImageEncoderOutput CNN_ENCODER_COMPACTImpl::forward(const torch::Tensor& images) {

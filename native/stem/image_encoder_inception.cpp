@@ -8,7 +8,7 @@ namespace {
 
 constexpr double kBatchNormEps = 0.001;  // torchvision BasicConv2d
 constexpr int64_t kInputSize = 299;      // CNN_ENCODER.forward: nn.Upsample(size=(299, 299), mode='bilinear')
-constexpr double kEmbInitRange = 0.1;    // CNN_ENCODER.init_trainable_weights
+constexpr double kInceptionEmbInitRange = 0.1;    // CNN_ENCODER.init_trainable_weights
 
 namespace F = torch::nn::functional;
 using K = torch::ExpandingArray<2>;  // a (h, w) kernel / padding for the module holders' forwarding constructors
@@ -142,8 +142,8 @@ CNN_ENCODERImpl::CNN_ENCODERImpl(int64_t nef) : nef(nef) {
   emb_features = register_module("emb_features", torch::nn::Conv2d(torch::nn::Conv2dOptions(768, nef, 1).bias(false)));
   emb_cnn_code = register_module("emb_cnn_code", torch::nn::Linear(2048, nef));
   torch::NoGradGuard no_grad;
-  emb_features->weight.uniform_(-kEmbInitRange, kEmbInitRange);
-  emb_cnn_code->weight.uniform_(-kEmbInitRange, kEmbInitRange);
+  emb_features->weight.uniform_(-kInceptionEmbInitRange, kInceptionEmbInitRange);
+  emb_cnn_code->weight.uniform_(-kInceptionEmbInitRange, kInceptionEmbInitRange);
 }
 
 ImageEncoderOutput CNN_ENCODERImpl::forward(const torch::Tensor& images) {

@@ -10,7 +10,6 @@ namespace {
 
 constexpr double kEmbeddingInitRange = 0.1;  // AttnGAN RNN_ENCODER.init_weights: U(-0.1, 0.1)
 
-std::string Str(int64_t v) { return std::to_string(v); }
 
 }  // namespace
 
@@ -48,20 +47,20 @@ TextEncoderOutput RNN_ENCODERImpl::forward(const torch::Tensor& captions, const 
   const auto* len = lens.data_ptr<int64_t>();
   for (int64_t b = 0; b < batch; ++b) {
     if (len[b] < 1 || len[b] > max_words) {
-      throw Error(code::kInvalidArg, "RNN_ENCODER: cap_lens[" + Str(b) + "] = " + Str(len[b]) +
-                                         " is outside 1.." + Str(max_words) + " (the captions' width)");
+      throw Error(code::kInvalidArg, "RNN_ENCODER: cap_lens[" + std::to_string(b) + "] = " + std::to_string(len[b]) +
+                                         " is outside 1.." + std::to_string(max_words) + " (the captions' width)");
     }
     if (b > 0 && len[b] > len[b - 1]) {
       throw Error(code::kInvalidArg, "RNN_ENCODER: cap_lens must be sorted in decreasing order (packed RNN) but cap_lens[" +
-                                         Str(b) + "] = " + Str(len[b]) + " > cap_lens[" + Str(b - 1) + "] = " +
-                                         Str(len[b - 1]) + "; sort the batch by caption length first");
+                                         std::to_string(b) + "] = " + std::to_string(len[b]) + " > cap_lens[" + std::to_string(b - 1) + "] = " +
+                                         std::to_string(len[b - 1]) + "; sort the batch by caption length first");
     }
   }
   {
     auto lo = captions.min().item<int64_t>(), hi = captions.max().item<int64_t>();
     if (lo < 0 || hi >= ntoken) {
-      throw Error(code::kInvalidArg, "RNN_ENCODER: caption word ids must lie in 0.." + Str(ntoken - 1) +
-                                         " (the vocabulary) but range over " + Str(lo) + ".." + Str(hi));
+      throw Error(code::kInvalidArg, "RNN_ENCODER: caption word ids must lie in 0.." + std::to_string(ntoken - 1) +
+                                         " (the vocabulary) but range over " + std::to_string(lo) + ".." + std::to_string(hi));
     }
   }
   const int64_t steps = len[0];  // T = longest caption of the batch

@@ -8,7 +8,6 @@
 namespace mg {
 namespace {
 
-std::string Str(int64_t v) { return std::to_string(v); }
 
 }  // namespace
 
@@ -19,13 +18,13 @@ void CheckCaptionLengths(const torch::Tensor& cap_lens, int64_t batch, int64_t m
   const auto* len = lens.data_ptr<int64_t>();
   for (int64_t b = 0; b < batch; ++b) {
     if (len[b] < 1 || len[b] > max_len) {
-      throw Error(code::kInvalidArg, std::string(owner) + ": cap_lens[" + Str(b) + "] = " + Str(len[b]) +
-                                         " is outside 1.." + Str(max_len) + " (the captions' width)");
+      throw Error(code::kInvalidArg, std::string(owner) + ": cap_lens[" + std::to_string(b) + "] = " + std::to_string(len[b]) +
+                                         " is outside 1.." + std::to_string(max_len) + " (the captions' width)");
     }
     if (b > 0 && len[b] > len[b - 1]) {
       throw Error(code::kInvalidArg, std::string(owner) + ": cap_lens must be sorted in decreasing order (packed LSTM) but cap_lens[" +
-                                         Str(b) + "] = " + Str(len[b]) + " > cap_lens[" + Str(b - 1) + "] = " +
-                                         Str(len[b - 1]) + "; sort the batch by caption length first");
+                                         std::to_string(b) + "] = " + std::to_string(len[b]) + " > cap_lens[" + std::to_string(b - 1) + "] = " +
+                                         std::to_string(len[b - 1]) + "; sort the batch by caption length first");
     }
   }
 }
@@ -50,8 +49,8 @@ CaptionTeacherForcing CAPTION_RNNImpl::forward(const torch::Tensor& features, co
   {
     auto lo = captions.min().item<int64_t>(), hi = captions.max().item<int64_t>();
     if (lo < 0 || hi >= n_words) {
-      throw Error(code::kInvalidArg, "CAPTION_RNN: caption word ids must lie in 0.." + Str(n_words - 1) +
-                                         " (the vocabulary) but range over " + Str(lo) + ".." + Str(hi));
+      throw Error(code::kInvalidArg, "CAPTION_RNN: caption word ids must lie in 0.." + std::to_string(n_words - 1) +
+                                         " (the vocabulary) but range over " + std::to_string(lo) + ".." + std::to_string(hi));
     }
   }
   auto lens = cap_lens.to(torch::kCPU);
