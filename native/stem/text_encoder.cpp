@@ -10,7 +10,6 @@ namespace {
 
 constexpr double kEmbeddingInitRange = 0.1;  // AttnGAN RNN_ENCODER.init_weights: U(-0.1, 0.1)
 
-
 }  // namespace
 
 RNN_ENCODERImpl::RNN_ENCODERImpl(int64_t ntoken, int64_t ninput, double drop_prob, int64_t nhidden,

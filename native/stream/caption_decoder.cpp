@@ -6,10 +6,6 @@
 #include "core/native_module.h"
 
 namespace mg {
-namespace {
-
-
-}  // namespace
 
 void CheckCaptionLengths(const torch::Tensor& cap_lens, int64_t batch, int64_t max_len, const char* owner) {
   if (cap_lens.scalar_type() != torch::kLong) throw Error(code::kDtype, std::string(owner) + ": cap_lens must be int64");
