@@ -55,7 +55,7 @@ async function evaluate(lambda: number, runDir: string, base: string, data: Load
   imageEncoder.eval().setRequiresGrad(false);
   const test = data.test;
   const n = Math.min(samples, test.size);
-  const texts = Array.from({ length: n }, (_, i) => model.vocabulary.decode(test.captions[i][0]).join(' '));
+  const texts = Array.from({ length: n }, (_, i) => data.vocabulary.decode(test.captions[i][0]).join(' '));
   const classes = Int32Array.from({ length: n }, (_, i) => test.classIds[i]);
   const d = model.config.text.embeddingDim;
   const imageCodes = new Float32Array(n * d);
@@ -87,7 +87,11 @@ async function evaluate(lambda: number, runDir: string, base: string, data: Load
 const base = await train(lambdas.find((l) => l > 0) ?? lambdas[0], null);
 const runs = new Map<number, string>();
 for (const l of lambdas) runs.set(l, path.basename(base) === `lambda-${l}` ? base : await train(l, base));
-const data = await loadDataset({ dataset: 'openmoji', imageSize: 64 });
+const baseConfig = (await MirrorGAN.load(base)).config;  // the dataset the runs trained on
+const data = await loadDataset({
+  dataset: baseConfig.dataset.name, root: baseConfig.dataset.root || undefined, cacheDir: baseConfig.dataset.cacheDir || undefined,
+  imageSize: 64, openmoji: baseConfig.dataset.limit ? { limit: baseConfig.dataset.limit } : undefined,
+});
 const rows: Row[] = [];
 for (const [l, dir] of runs) rows.push(await evaluate(l, dir, base, data));
 await data.close();
