@@ -47,7 +47,7 @@ export async function timeIteration(config: MirrorGANConfig, iterations: number)
 
 export async function benchGan(): Promise<void> {
   const info = runtimeInfo();
-  process.stdout.write(`GAN iteration (D steps + G step + EMA), ${info.numThreads} threads, ${info.blas.name}\n`);
+  process.stdout.write(`GAN iteration (text encoding + G forward + D steps + G step + EMA; no STREAM captioner), ${info.numThreads} threads, ${info.blas.name}\n`);
   const cpu = resolveConfig({ preset: 'cpu' });
   const r1 = await timeIteration(cpu, 5);
   process.stdout.write(`  cpu preset   (2 stages 64/128, GF ${cpu.gan.gfDim}, DF ${cpu.gan.dfDim}, batch ${cpu.train.batchSize}): ${r1.seconds.toFixed(2)} s/it\n`);
