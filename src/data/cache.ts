@@ -199,7 +199,7 @@ export class ImageCache {
       fps.forEach((fp, i) => {
         if (fp && !firstRequest.has(fp)) firstRequest.set(fp, requests[i] as CacheRequest);
       });
-      const todo = unique.filter((fp) => !(old && fp in old.entries));
+      const toDecode = unique.filter((fp) => !(old && fp in old.entries));
       const copies = unique.filter((fp) => old && fp in old.entries);
       const append = async (fp: string, data: Uint8Array, width: number, height: number, fixes: FixReason[]): Promise<void> => {
         const offset = size;
@@ -214,14 +214,14 @@ export class ImageCache {
           const buf = Buffer.allocUnsafe(n);
           const { bytesRead } = await (oldHandle as FileHandle).read(buf, 0, n, e.offset);
           if (bytesRead !== n) {
-            todo.push(fp);
+            toDecode.push(fp);
             continue;
           }
           await append(fp, buf, e.width, e.height, e.fixes);
           reused++;
         }
         if (old) for (const [fp, f] of Object.entries(old.failures)) if (uniqueSet.has(fp)) failures[fp] = f;
-        const pending = todo.filter((fp) => !(fp in failures));
+        const pending = toDecode.filter((fp) => !(fp in failures));
         if (pending.length > 0) {
           const progress = startProgress(`${options.label ?? 'cache'}: decoding ${pending.length} images at ${side} px`, pending.length, logger, options.progress);
           try {
