@@ -28,6 +28,7 @@ interface SelectOptions {
   cache?: string;
   size: string;
   limit?: string;
+  skinTones: 'all' | 'base';
   progress: boolean;
   json?: boolean;
 }
@@ -39,6 +40,7 @@ function withSelection(cmd: Command): Command {
     .option('-c, --cache <dir>', 'cache root (default $MIRRORGAN_CACHE or ~/.cache/mirrorgan)')
     .addOption(new Option('-s, --size <px>', 'largest training size; images are cached at size·76/64').choices(['64', '128', '256']).default('256'))
     .option('--limit <n>', 'OpenMoji only: use an evenly spread subset of n emoji')
+    .addOption(new Option('--skin-tones <which>', 'OpenMoji only: all skin-tone variants of people emoji, or only the base one').choices(['all', 'base']).default('all'))
     .option('--no-progress', 'plain progress lines instead of a bar')
     .option('--json', 'print the summary as JSON');
 }
@@ -52,6 +54,7 @@ function loadOptions(o: SelectOptions): LoadDatasetOptions {
     if (!Number.isInteger(limit) || limit < 1) throw new DataError('ERR_DATA_INVALID_OPTION', `Expected integer of at least 1 for --limit but received ${JSON.stringify(o.limit)} of type string`);
     opts.openmoji = { limit };
   }
+  if (o.skinTones === 'base') opts.openmoji = { ...opts.openmoji, skinTones: 'base' };
   return opts;
 }
 

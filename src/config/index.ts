@@ -1,3 +1,3 @@
 // SPDX-License-Identifier: MIT
 export { resolveConfig, type ResolveOptions } from './load.js';
-export { coerce, defaults, FIELDS, getField, PRESETS, setField, validate, type DatasetName, type MirrorGANConfig } from './schema.js';
+export { coerce, defaults, FIELDS, getField, openMojiOptionsOf, PRESETS, sampleCaptionsOf, setField, validate, type DatasetName, type MirrorGANConfig } from './schema.js';

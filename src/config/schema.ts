@@ -5,6 +5,7 @@
  * (`birds`, `coco`, `cpu`) override defaults; YAML files and `--set key=value` override presets.
  */
 import { MirrorganError } from '../../lib/errors.js';
+import type { OpenMojiOptions } from '../data/openmoji.js';
 
 export type DatasetName = 'openmoji' | 'cub' | 'coco' | 'folder';
 
@@ -21,6 +22,8 @@ export interface MirrorGANConfig {
     cacheDir: string;
     /** OpenMoji only: build an evenly spread subset of this many emoji (0 = all). */
     limit: number;
+    /** OpenMoji only: 'all' skin-tone variants of people emoji, or only the 'base' (yellow) one. */
+    skinTones: 'all' | 'base';
   };
   tree: {
     /** Number of generator stages: 1 (64 px), 2 (64, 128) or 3 (64, 128, 256). TREE.BRANCH_NUM */
@@ -55,10 +58,21 @@ export interface MirrorGANConfig {
     beta2: number;
     /** Moving average of G's parameters after each G step. */
     emaDecay: number;
+    /**
+     * Ramp the average's decay up as min(emaDecay, (1 + t) / (10 + t)) at iteration t, so a
+     * short run's average is not dominated by the random initial weights (0.999^1800 still
+     * keeps 17 % of them). Off in the official code.
+     */
+    emaWarmup: boolean;
     /** Checkpoint every N iterations (and at the end). */
     snapshotInterval: number; // TRAIN.SNAPSHOT_INTERVAL (official counts epochs; here iterations)
     /** Sample grid every N iterations. */
     sampleInterval: number;
+    /**
+     * Probe captions that open every sample grid, separated by '|' (at most 8): '' = the
+     * dataset's own (OpenMoji: colours x shapes; others: none), 'none' = no probes.
+     */
+    sampleCaptions: string;
     /** STREAM caption-loss weight λ (0 = AttnGAN-style baseline). TRAIN.SMOOTH.LAMBDA1 */
     lambda1: number;
     /** 'mean' = token-mean CE x λ (official code), 'sum' = token-sum x λ (paper). */
@@ -118,6 +132,7 @@ export const FIELDS: readonly Field[] = [
   { key: 'dataset.root', official: 'DATA_DIR', kind: 'string' },
   { key: 'dataset.cacheDir', kind: 'string' },
   { key: 'dataset.limit', kind: 'int', min: 0, max: 1e6 },
+  { key: 'dataset.skinTones', kind: 'enum', values: ['all', 'base'] },
   { key: 'tree.branchNum', official: 'TREE.BRANCH_NUM', kind: 'int', min: 1, max: 3 },
   { key: 'tree.baseSize', official: 'TREE.BASE_SIZE', kind: 'int', min: 64, max: 64 },
   { key: 'gan.gfDim', official: 'GAN.GF_DIM', kind: 'int', min: 1, max: 1024 },
@@ -139,7 +154,9 @@ export const FIELDS: readonly Field[] = [
   { key: 'train.beta2', kind: 'number', min: 0, max: 0.9999999 },
   { key: 'train.emaDecay', kind: 'number', min: 0, max: 1 },
   { key: 'train.snapshotInterval', official: 'TRAIN.SNAPSHOT_INTERVAL', kind: 'int', min: 1, max: 1e9 },
+  { key: 'train.emaWarmup', kind: 'bool' },
   { key: 'train.sampleInterval', kind: 'int', min: 1, max: 1e9 },
+  { key: 'train.sampleCaptions', kind: 'string' },
   { key: 'train.lambda1', official: 'TRAIN.SMOOTH.LAMBDA1', kind: 'number', min: 0, max: 1e4 },
   { key: 'train.streamReduction', kind: 'enum', values: ['mean', 'sum'] },
   { key: 'train.lambda', official: 'TRAIN.SMOOTH.LAMBDA', kind: 'number', min: 0, max: 1e4 },
@@ -180,13 +197,13 @@ const OFFICIAL_TO_KEY = new Map(FIELDS.filter((f) => f.official).map((f) => [f.o
 export function defaults(): MirrorGANConfig {
   return {
     preset: 'default',
-    dataset: { name: 'openmoji', root: '', cacheDir: '', limit: 0 },
+    dataset: { name: 'openmoji', root: '', cacheDir: '', limit: 0, skinTones: 'all' },
     tree: { branchNum: 3, baseSize: 64 },
     gan: { gfDim: 32, dfDim: 64, zDim: 100, conditionDim: 100, rNum: 2, sentenceAttention: 'official', maskTiling: 'official' },
     text: { embeddingDim: 256, wordsNum: 18, rnnType: 'LSTM' },
     train: {
       batchSize: 12, maxEpoch: 650, maxIterations: 0, generatorLr: 2e-4, discriminatorLr: 2e-4, beta1: 0.5, beta2: 0.999,
-      emaDecay: 0.999, snapshotInterval: 2000, sampleInterval: 1000, lambda1: 10, streamReduction: 'mean', lambda: 0,
+      emaDecay: 0.999, emaWarmup: false, snapshotInterval: 2000, sampleInterval: 1000, sampleCaptions: '', lambda1: 10, streamReduction: 'mean', lambda: 0,
       gamma1: 4, gamma2: 5, gamma3: 10, netE: '', netG: '', captioner: '', seed: 100, threads: 0, device: 'auto',
     },
     damsm: { epochs: 600, batchSize: 48, lr: 0.002, lrDecay: 0.98, rnnGradClip: 0.25, imageEncoder: 'inception', imageSize: 299 },
@@ -278,6 +295,23 @@ export function setField(config: MirrorGANConfig, key: string, value: unknown): 
 /** Reads one field. */
 export function getField(config: MirrorGANConfig, key: string): unknown {
   return getPath(config as unknown as Record<string, unknown>, OFFICIAL_TO_KEY.get(key) ?? key);
+}
+
+/** The probe captions of `train.sampleCaptions` ('' = `datasetDefault`, 'none' = none). */
+export function sampleCaptionsOf(train: MirrorGANConfig['train'], datasetDefault: readonly string[] = []): string[] {
+  const v = (train.sampleCaptions ?? '').trim();
+  if (v === '') return [...datasetDefault];
+  if (v === 'none') return [];
+  const caps = v.split('|').map((x) => x.trim()).filter((x) => x.length > 0);
+  if (caps.length > 8) throw bad('train.sampleCaptions', "at most 8 captions separated by '|'", v);
+  return caps;
+}
+
+/** The OpenMoji scan options a configuration asks for (undefined = the whole set). */
+export function openMojiOptionsOf(d: MirrorGANConfig['dataset']): OpenMojiOptions | undefined {
+  const skinTones = d.skinTones ?? 'all';  // configs saved before the field existed
+  if (d.name !== 'openmoji' || (!d.limit && skinTones === 'all')) return undefined;
+  return { ...(d.limit ? { limit: d.limit } : {}), ...(skinTones !== 'all' ? { skinTones } : {}) };
 }
 
 /** Cross-field checks that no single range can express. */

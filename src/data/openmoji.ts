@@ -36,6 +36,15 @@ export const OPENMOJI_EXCLUDED_GROUPS: readonly string[] = ['component', 'flags'
 /** `extras-openmoji` subgroups left out of the built-in dataset. */
 export const OPENMOJI_EXCLUDED_SUBGROUPS: readonly string[] = ['brand', 'flags'];
 
+/**
+ * Probe captions for sample grids: four colours on two shapes, all OpenMoji annotations (most in
+ * the training split), so a glance shows whether colour and shape follow the words.
+ */
+export const OPENMOJI_PROBE_CAPTIONS: readonly string[] = [
+  'red circle', 'green circle', 'blue circle', 'yellow circle',
+  'red heart', 'green heart', 'blue heart', 'yellow heart',
+];
+
 /** Default share of base emoji in the test split. */
 export const OPENMOJI_TEST_FRACTION = 0.1;
 /** Default split seed. */
@@ -57,6 +66,12 @@ export interface OpenMojiRecord {
 export interface OpenMojiOptions {
   /** Use only this many emoji, spread evenly over the included list (tests, quick runs). */
   limit?: number;
+  /**
+   * `'all'` (default) keeps the five skin-tone variants of people emoji; `'base'` keeps only the
+   * default yellow one. The variants are half of the set (2,030 of 4,004) and differ in one
+   * colour only, so `'base'` gives a small model far more colours and shapes per iteration.
+   */
+  skinTones?: 'all' | 'base';
   /** Share of base emoji in the test split (default 0.1). */
   testFraction?: number;
   /** Split seed (default 2019). */
@@ -123,6 +138,11 @@ export async function scanOpenMoji(options: OpenMojiOptions = {}): Promise<Sourc
   }
   const byHex = new Map(records.map((r) => [r.hexcode, r]));
   let selected = selectOpenMoji(records);
+  const skinTones = options.skinTones ?? 'all';
+  if (skinTones !== 'all' && skinTones !== 'base') {
+    throw new DataError('ERR_DATA_INVALID_OPTION', `Expected 'all' or 'base' for skinTones but received ${JSON.stringify(skinTones)}`);
+  }
+  if (skinTones === 'base') selected = selected.filter((r) => !r.skintone_base_hexcode || r.skintone_base_hexcode === r.hexcode);
   const baseOf = (r: OpenMojiRecord): string => r.skintone_base_hexcode || r.hexcode;
   const bases = [...new Set(selected.map(baseOf))].sort();
   const classOf = new Map(bases.map((b, i) => [b, i]));

@@ -39,7 +39,7 @@ import { cudaAvailable, manualSeed, setNumThreads } from '../../lib/runtime.js';
 import { readSafetensorsHeader } from '../../lib/safetensors.js';
 import { dispose, tensor, tidy, type Device, type Tensor } from '../../lib/tensor.js';
 import { resolveConfig } from '../config/load.js';
-import type { MirrorGANConfig } from '../config/schema.js';
+import { openMojiOptionsOf, type MirrorGANConfig } from '../config/schema.js';
 import { loadDataset, type LoadDatasetOptions, type LoadedDataset } from '../data/dataset.js';
 import { DataLoader, type Batch } from '../data/loader.js';
 import { stderrLogger, type DataLogger } from '../data/report.js';
@@ -541,7 +541,7 @@ export async function pretrainDamsm(options: PretrainDamsmOptions, callbacks: Pr
       dataset: config.dataset?.name ?? 'openmoji',
       ...(config.dataset?.root ? { root: config.dataset.root } : {}),
       ...(config.dataset?.cacheDir ? { cacheDir: config.dataset.cacheDir } : {}),
-      ...(config.dataset && config.dataset.limit > 0 ? { openmoji: { limit: config.dataset.limit } } : {}),
+      ...(config.dataset && openMojiOptionsOf(config.dataset) ? { openmoji: openMojiOptionsOf(config.dataset) } : {}),
     };
     data = await loadDataset({
       imageSize: Math.min(1024, Math.max(64, damsm.imageSize)),

@@ -25,6 +25,7 @@ import { tensor, tidy, type Tensor } from '../../lib/tensor.js';
 import { loadDataset, type LoadDatasetOptions } from '../data/dataset.js';
 import { DataLoader, type Batch } from '../data/loader.js';
 import { stderrLogger, type DataLogger } from '../data/report.js';
+import type { OpenMojiOptions } from '../data/openmoji.js';
 import type { DatasetKind } from '../data/types.js';
 import type { Vocabulary } from '../text/vocabulary.js';
 import { corpusBleu } from './bleu.js';
@@ -51,6 +52,8 @@ export interface PretrainStreamOptions {
   cacheDir?: string;
   /** OpenMoji only: an evenly spread subset of this many emoji. */
   openmojiLimit?: number;
+  /** OpenMoji only: scan options (`limit`, `skinTones`); `openmojiLimit` overrides its limit. */
+  openmoji?: OpenMojiOptions;
   /** STEM's vocabulary: encode the captions with it (unknown words dropped) so both share ids. */
   vocabulary?: Vocabulary;
   /** Side of the training crops (and the compact encoder's input). Default: 64. */
@@ -213,7 +216,10 @@ export async function pretrainStream(options: PretrainStreamOptions, callbacks: 
   if (options.root) dataOptions.root = options.root;
   if (options.cacheDir) dataOptions.cacheDir = options.cacheDir;
   if (options.vocabulary) dataOptions.vocabulary = options.vocabulary;
-  if (options.openmojiLimit !== undefined) dataOptions.openmoji = { limit: checkInt('openmojiLimit', options.openmojiLimit, 1, 1_000_000) };
+  if (options.openmoji) dataOptions.openmoji = { ...options.openmoji };
+  if (options.openmojiLimit !== undefined) {
+    dataOptions.openmoji = { ...dataOptions.openmoji, limit: checkInt('openmojiLimit', options.openmojiLimit, 1, 1_000_000) };
+  }
 
   let encoder: CaptionEncoder, decoder: CaptionDecoder, config: CaptionerConfig;
   const data = await loadDataset(dataOptions);

@@ -12,13 +12,13 @@ import { MirrorganError } from '../../lib/errors.js';
 import { callNative, type Module } from '../../lib/module.js';
 import { Adam } from '../../lib/optim.js';
 import { manualSeed } from '../../lib/runtime.js';
-import { copyInto, dispose, emaUpdate, keep, randn, tidy, type Device, type Tensor } from '../../lib/tensor.js';
+import { copyInto, dispose, emaUpdate, keep, randn, tensor, tidy, type Device, type Tensor } from '../../lib/tensor.js';
 import type { MirrorGANConfig } from '../config/schema.js';
 import { DataLoader, type Batch, type Dataset } from '../data/index.js';
 import { Discriminator } from '../glam/discriminator.js';
 import { Generator } from '../glam/generator.js';
 import { damsmSentLoss, damsmWordsLoss, type ImageEncoder, type TextEncoder } from '../stem/index.js';
-import type { Vocabulary } from '../text/index.js';
+import { encodeCaptions, type Vocabulary } from '../text/index.js';
 import { batchTensors } from './batch_tensors.js';
 import { latestCheckpoint, readState, saveCheckpoint, writeJsonAtomic } from './checkpoint.js';
 import { MetricsLog } from './metrics_log.js';
@@ -39,8 +39,13 @@ export interface GanTrainerDeps {
   textEncoder: TextEncoder;
   vocabulary: Vocabulary;
   train: Dataset;
-  /** Source of the fixed sample captions (default: train). */
+  /** Source of the held-out half of the sample grid (default: train). */
   test?: Dataset;
+  /**
+   * Probe captions shown first in every sample grid (at most 8), e.g. colours x shapes; the
+   * rest of the grid is a seeded draw from `test`. Default: none (all 16 drawn from `test`).
+   */
+  sampleCaptions?: readonly string[];
   /** STREAM; omitted or λ = 0 gives the AttnGAN-style baseline. */
   captioner?: CaptionLossHook;
   /** DAMSM image encoder, for the optional DAMSM term (train.lambda > 0). */
@@ -86,7 +91,9 @@ export interface TrainSummary {
   stopped: boolean;
 }
 
-const SAMPLE_COUNT = 8;
+/** Images per sample grid (4 x 4), of which at most {@link MAX_PROBE_CAPTIONS} are probes. */
+const SAMPLE_COUNT = 16;
+export const MAX_PROBE_CAPTIONS = 8;
 
 /** The captions, their encodings and the noise every sample grid of a run uses. */
 interface FixedSample {
@@ -94,12 +101,20 @@ interface FixedSample {
   sentEmb: Tensor;
   wordsEmb: Tensor;
   mask: Tensor;
+  /** In grid order. */
   captions: string[];
+  /** Row k of the encodings belongs to grid cell order[k] (the encoder needs length order). */
+  order: Int32Array;
 }
 
 /** Seed of iteration `it`: every iteration's noise is reproducible on resume. */
 function iterationSeed(seed: number, it: number): number {
   return (seed * 1_000_003 + it * 7919) % 2_147_483_647;
+}
+
+/** Decay of G's moving average after iteration `it` (see `train.emaWarmup`). */
+export function emaDecayAt(train: Pick<MirrorGANConfig['train'], 'emaDecay' | 'emaWarmup'>, it: number): number {
+  return train.emaWarmup ? Math.min(train.emaDecay, (1 + it) / (10 + it)) : train.emaDecay;
 }
 
 async function loss(name: string, t: Tensor, into: Record<string, number>): Promise<void> {
@@ -255,7 +270,7 @@ export class GanTrainer {
       await loss('G_total', total, losses);
       await total.backwardAsync();
       await this.optimizerG.stepAsync();
-      emaUpdate(this.#emaParams, this.#gParams, c.train.emaDecay);
+      emaUpdate(this.#emaParams, this.#gParams, emaDecayAt(c.train, this.iteration));
       return losses;
     } finally {
       dispose(owned);
@@ -264,30 +279,40 @@ export class GanTrainer {
     }
   }
 
-  /** Fixed captions and noise for sample grids: a seeded draw from the test split, so the grid spans its classes. */
+  /**
+   * Fixed captions and noise for sample grids: the probe captions, then a seeded draw from the
+   * test split (so the grid spans held-out classes), encoded once for the whole run.
+   */
   async #fixedSample(): Promise<FixedSample> {
     if (this.#fixed) return this.#fixed;
+    const probes = (this.#deps.sampleCaptions ?? []).slice(0, MAX_PROBE_CAPTIONS);
     const ds = this.#deps.test ?? this.#deps.train;
-    const n = Math.min(SAMPLE_COUNT, ds.size);
-    const loader = new DataLoader(ds, {
-      batchSize: n, imageSizes: [64], wordsNum: this.config.text.wordsNum, wordsCap: 'truncate', shuffle: true,
-      augment: false, seed: this.config.train.seed, prefetch: 0,
-    });
-    let first: Batch | undefined;
-    for await (const b of loader.epoch(0)) {
-      first = b;
-      break;
+    const n = Math.min(SAMPLE_COUNT - probes.length, ds.size);
+    const drawn: string[] = [];
+    if (n > 0) {
+      const loader = new DataLoader(ds, {
+        batchSize: n, imageSizes: [64], wordsNum: this.config.text.wordsNum, wordsCap: 'truncate', shuffle: true,
+        augment: false, seed: this.config.train.seed, prefetch: 0,
+      });
+      for await (const b of loader.epoch(0)) {
+        const W = b.wordsNum;
+        for (let k = 0; k < b.batchSize; k++) drawn.push(this.#deps.vocabulary.decode(b.captions.subarray(k * W, k * W + b.captionLengths[k])).join(' '));
+        break;
+      }
     }
-    if (!first) throw new MirrorganError('ERR_DATA_EMPTY', 'no batch for the sample grid');
-    const bt = batchTensors(first, [64], this.device);
-    const text = tidy(() => this.#encode(bt.captions, bt.capLens));
+    const captions = [...probes, ...drawn];
+    if (captions.length === 0) throw new MirrorganError('ERR_DATA_EMPTY', 'no captions for the sample grid');
+    const enc = encodeCaptions(this.#deps.vocabulary, captions, this.config.text.wordsNum);
+    const B = captions.length;
+    const T = enc.lengths[0] as number;
+    const W = this.config.text.wordsNum;
+    const ids = new BigInt64Array(B * T);
+    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) ids[b * T + t] = BigInt(enc.ids[b * W + t] as number);
+    const text = tidy(() => this.#encode(
+      tensor(ids, [B, T]).to(this.device), tensor(BigInt64Array.from(enc.lengths, BigInt), [B]).to(this.device)));
     manualSeed(this.config.train.seed);
-    const z = randn([first.batchSize, this.config.gan.zDim], { device: this.device });
-    const W = first.wordsNum;
-    const captions = Array.from({ length: first.batchSize }, (_, b) =>
-      this.#deps.vocabulary.decode(first!.captions.subarray(b * W, b * W + first!.captionLengths[b])).join(' '));
-    dispose([bt]);
-    this.#fixed = { z: keep(z), sentEmb: keep(text.sentEmb), wordsEmb: keep(text.wordsEmb), mask: keep(text.mask), captions };
+    const z = randn([B, this.config.gan.zDim], { device: this.device });
+    this.#fixed = { z: keep(z), sentEmb: keep(text.sentEmb), wordsEmb: keep(text.wordsEmb), mask: keep(text.mask), captions, order: enc.order };
     return this.#fixed;
   }
 
@@ -299,7 +324,7 @@ export class GanTrainer {
     manualSeed(this.config.train.seed + 1);
     const out = await this.netGEma.generateAsync({ z: f.z, sentEmb: f.sentEmb, wordsEmb: f.wordsEmb, mask: f.mask }, { grad: false });
     try {
-      return await writeSampleGrid(this.runDir, out.images[out.images.length - 1], f.captions, this.iteration, this.epoch);
+      return await writeSampleGrid(this.runDir, out.images[out.images.length - 1], f.captions, this.iteration, this.epoch, { order: f.order });
     } finally {
       dispose(out);
     }

@@ -9,8 +9,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { MirrorganError } from '../../lib/errors.js';
 import type { Device } from '../../lib/tensor.js';
-import type { MirrorGANConfig } from '../config/schema.js';
-import { loadDataset, stderrLogger, type DataLogger, type LoadedDataset } from '../data/index.js';
+import { openMojiOptionsOf, sampleCaptionsOf, type MirrorGANConfig } from '../config/schema.js';
+import { loadDataset, OPENMOJI_PROBE_CAPTIONS, stderrLogger, type DataLogger, type LoadedDataset } from '../data/index.js';
 import { writeReport } from '../report/html.js';
 import { TextEncoder } from '../stem/index.js';
 import { DAMSM_FILES, pretrainDamsm, type PretrainDamsmSummary } from '../stem/pretrain_damsm.js';
@@ -60,7 +60,7 @@ export async function trainPipeline(options: TrainPipelineOptions, callbacks: Tr
   const need = Math.max(sizes[sizes.length - 1], c.damsm.imageEncoder === 'compact' ? c.damsm.imageSize : 0, c.stream.encoder === 'compact' ? c.stream.imageSize : 0);
   const data = options.dataset ?? await loadDataset({
     dataset: c.dataset.name, root: c.dataset.root || undefined, cacheDir: c.dataset.cacheDir || undefined, imageSize: need,
-    openmoji: c.dataset.limit ? { limit: c.dataset.limit } : undefined, logger, progress: progress ? 'auto' : false,
+    openmoji: openMojiOptionsOf(c.dataset), logger, progress: progress ? 'auto' : false,
   });
   const vocabulary = data.vocabulary;
 
@@ -90,7 +90,7 @@ export async function trainPipeline(options: TrainPipelineOptions, callbacks: Tr
       logger.info(`STREAM: pretraining the captioner into ${dir} (${c.stream.epochs} epochs)`);
       stream = await pretrainStream({
         out: dir, resume: await hasCaptioner(dir), dataset: c.dataset.name, root: c.dataset.root || undefined,
-        cacheDir: c.dataset.cacheDir || undefined, openmojiLimit: c.dataset.limit || undefined, vocabulary,
+        cacheDir: c.dataset.cacheDir || undefined, openmoji: openMojiOptionsOf(c.dataset), vocabulary,
         imageSize: c.stream.imageSize, epochs: c.stream.epochs, batchSize: c.stream.batchSize, lr: c.stream.lr,
         wordsNum: c.text.wordsNum, encoder: { arch: c.stream.encoder, embedSize: c.stream.embedSize, imageSize: c.stream.imageSize },
         decoder: { embedSize: c.stream.embedSize, hiddenSize: c.stream.hiddenSize * 2 }, seed: c.train.seed,
@@ -109,7 +109,11 @@ export async function trainPipeline(options: TrainPipelineOptions, callbacks: Tr
   // ---- GLAM ----
   const resumeGan = (options.resume ?? false) && (await latestCheckpoint(runDir)) !== null;
   const trainer = await GanTrainer.create({
-    config: c, runDir, deps: { textEncoder, vocabulary, train: data.train, test: data.test, captioner },
+    config: c, runDir,
+    deps: {
+      textEncoder, vocabulary, train: data.train, test: data.test, captioner,
+      sampleCaptions: sampleCaptionsOf(c.train, c.dataset.name === 'openmoji' ? OPENMOJI_PROBE_CAPTIONS : []),
+    },
     resume: resumeGan, device: options.device, progress,
   });
   let gan: TrainSummary;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/config/index.js';
+import { openMojiOptionsOf, resolveConfig, sampleCaptionsOf } from '../../src/config/index.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-cfg-'));
 function yml(name: string, text: string): string {
@@ -59,7 +59,21 @@ describe('configuration', () => {
     const c = resolveConfig();
     expect(c.preset).toBe('cpu');
     expect(c.dataset.name).toBe('openmoji');
+    expect(c.dataset.skinTones).toBe('all');
     expect(c.tree.branchNum).toBe(2);
+    expect(openMojiOptionsOf({ ...c.dataset, skinTones: 'base' })).toEqual({ skinTones: 'base' });
+    expect(openMojiOptionsOf({ ...c.dataset, skinTones: 'all', limit: 0 })).toBeUndefined();
+    expect(openMojiOptionsOf({ ...c.dataset, skinTones: 'all', limit: 8 })).toEqual({ limit: 8 });
+    expect(() => resolveConfig({ set: ['dataset.skinTones=dark'] })).toThrow(/one of all, base for dataset.skinTones/);
+  });
+
+  it('train.sampleCaptions: the dataset default, none, or up to 8 captions separated by |', () => {
+    const probes = ['red circle', 'blue heart'];
+    expect(sampleCaptionsOf(resolveConfig().train, probes)).toEqual(probes);
+    expect(sampleCaptionsOf(resolveConfig({ set: ['train.sampleCaptions=none'] }).train, probes)).toEqual([]);
+    expect(sampleCaptionsOf(resolveConfig({ set: ['train.sampleCaptions=a red bird | a tall tree|'] }).train, probes)).toEqual(['a red bird', 'a tall tree']);
+    const nine = resolveConfig({ set: [`train.sampleCaptions=${Array(9).fill('x').join('|')}`] }).train;
+    expect(() => sampleCaptionsOf(nine)).toThrow(/at most 8 captions separated by '\|' for train.sampleCaptions/);
   });
 
   it('reads the official train_bird.yml with its field names', () => {

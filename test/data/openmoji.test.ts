@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   OPENMOJI_ATTRIBUTION,
+  OPENMOJI_PROBE_CAPTIONS,
   loadDataset,
   openMojiPackageDir,
   scanOpenMoji,
@@ -48,6 +49,27 @@ describe('OpenMoji built-in dataset', () => {
     expect(testShare).toBeGreaterThan(0.05);
     expect(testShare).toBeLessThan(0.2);
     expect(scan.train.some((i) => i.key === '1F1E9-1F1EA')).toBe(false); // flag: Germany excluded
+  });
+
+  it("skinTones 'base' keeps one version of each person emoji, in the same class and split", async () => {
+    const all = await scanOpenMoji();
+    const base = await scanOpenMoji({ skinTones: 'base' });
+    const items = (s: typeof all) => [...s.train, ...s.test];
+    expect(items(base).length).toBe(1974);
+    for (const item of items(base)) {
+      const r = byHex.get(item.key)!;
+      expect(!r.skintone_base_hexcode || r.skintone_base_hexcode === r.hexcode, item.key).toBe(true);
+    }
+    const where = new Map(all.train.map((i) => [i.key, ['train', i.classId]]));
+    for (const i of all.test) where.set(i.key, ['test', i.classId]);
+    for (const i of base.train) expect(where.get(i.key)).toEqual(['train', i.classId]);
+    for (const i of base.test) expect(where.get(i.key)).toEqual(['test', i.classId]);
+    // the colour x shape probes are all there
+    const annotations = new Set(items(base).map((i) => byHex.get(i.key)!.annotation));
+    for (const c of OPENMOJI_PROBE_CAPTIONS) expect(annotations.has(c), c).toBe(true);
+    await expect(scanOpenMoji({ skinTones: 'some' as never })).rejects.toMatchObject({
+      code: 'ERR_DATA_INVALID_OPTION', message: expect.stringContaining("Expected 'all' or 'base' for skinTones"),
+    });
   });
 
   it('makes up to 10 captions only from metadata and template words', async () => {

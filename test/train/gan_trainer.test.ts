@@ -9,7 +9,7 @@ import { resolveConfig } from '../../src/config/index.js';
 import { DataLoader, loadDataset, type LoadedDataset } from '../../src/data/index.js';
 import { Discriminator, Generator } from '../../src/glam/index.js';
 import { TextEncoder } from '../../src/stem/index.js';
-import { GanTrainer, type CaptionLossHook } from '../../src/train/gan_trainer.js';
+import { emaDecayAt, GanTrainer, type CaptionLossHook } from '../../src/train/gan_trainer.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-train-'));
 let data: LoadedDataset;
@@ -17,7 +17,10 @@ let data: LoadedDataset;
 beforeAll(async () => {
   data = await loadDataset({ dataset: 'openmoji', openmoji: { limit: 8 }, imageSize: 128, cacheDir: path.join(tmp, 'cache'), progress: false, logger: { warn() {}, info() {} } as never });
 }, 120_000);
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+afterAll(async () => {
+  await data?.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
 
 function tinyConfig(extra: string[] = []) {
   return resolveConfig({
@@ -77,7 +80,10 @@ describe('GanTrainer', () => {
         return fakes.mul(fakes).mean().mul(config.train.lambda1);
       },
     };
-    const trainer = await GanTrainer.create({ config, runDir, deps: { textEncoder: encoder(), vocabulary: data.vocabulary, train: data.train, test: data.test, captioner }, progress: false });
+    const probes = ['an emoji', 'emoji'];
+    const trainer = await GanTrainer.create({
+      config, runDir, deps: { textEncoder: encoder(), vocabulary: data.vocabulary, train: data.train, test: data.test, captioner, sampleCaptions: probes }, progress: false,
+    });
     const g0 = trainer.netG.namedParameters().get('h_net1.fc.0.weight')!.clone();
     const d0 = trainer.netsD[1].namedParameters().get('img_code_s16.0.weight')!.clone();
     const seen: Record<string, number>[] = [];
@@ -100,10 +106,19 @@ describe('GanTrainer', () => {
     const b = fs.readFileSync(path.join(runDir, 'samples', samples[2]));
     expect(a.equals(b)).toBe(false);
     const info = JSON.parse(fs.readFileSync(path.join(runDir, 'samples', 'iter_000006.json'), 'utf8'));
-    expect(info.captions.length).toBe(info.rows * info.cols);
+    expect(info.captions.slice(0, 2)).toEqual(probes);  // probes first, then the test draw
+    expect(info.captions.length).toBe(2 + data.test.size);
+    expect(info.rows).toBe(Math.ceil(info.captions.length / info.cols));
     expect(fs.existsSync(path.join(runDir, 'checkpoints', 'iter_0000006', 'netG_ema.safetensors'))).toBe(true);
     dispose([g0, d0]);
     trainer.dispose();
+  });
+
+  it('the EMA decay is constant (official) or ramps up with train.emaWarmup', () => {
+    expect(emaDecayAt({ emaDecay: 0.999, emaWarmup: false }, 0)).toBe(0.999);
+    expect(emaDecayAt({ emaDecay: 0.999, emaWarmup: true }, 0)).toBeCloseTo(0.1, 12);
+    expect(emaDecayAt({ emaDecay: 0.999, emaWarmup: true }, 90)).toBeCloseTo(0.91, 12);
+    expect(emaDecayAt({ emaDecay: 0.999, emaWarmup: true }, 100_000)).toBe(0.999);
   });
 
   it('leaks no native tensor per iteration', async () => {
