@@ -55,17 +55,21 @@ function clean(v: number, step: number): number {
 }
 
 function linearTicks(lo: number, hi: number, count: number, integer = false): { lo: number; hi: number; ticks: number[] } {
-  if (!(hi > lo)) {
-    const pad = lo === 0 ? 1 : Math.abs(lo) * 0.1;
-    lo -= pad;
-    hi += pad;
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return { lo: 0, hi: 1, ticks: [0, 1] };
+  // A span below float resolution (two records a microsecond apart on a wall-clock axis of
+  // ~1.8e9 s) would give a step that adding cannot move: treat it as a single value.
+  if (!(hi - lo > Math.max(Math.abs(lo), Math.abs(hi)) * 1e-9)) {
+    const mid = (lo + hi) / 2;
+    const pad = mid === 0 ? 1 : Math.abs(mid) * 0.1;
+    lo = mid - pad;
+    hi = mid + pad;
   }
   let step = niceStep(hi - lo, count);
   if (integer) step = Math.max(1, Math.round(step));
   const first = Math.floor(lo / step) * step;
-  const last = Math.ceil(hi / step) * step;
-  const ticks: number[] = [];
-  for (let v = first; v <= last + step / 2; v += step) ticks.push(clean(v, step));
+  const n = Math.round((Math.ceil(hi / step) * step - first) / step);
+  // Ticks by index, not by repeated addition: the count is bounded whatever the floats do.
+  const ticks = Array.from({ length: n + 1 }, (_, k) => clean(first + k * step, step));
   return { lo: ticks[0], hi: ticks[ticks.length - 1], ticks };
 }
 

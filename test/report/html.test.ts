@@ -167,6 +167,22 @@ describe('charts', () => {
     expect(svg).not.toContain('NaN');
     expect(svg).not.toContain('Infinity');
   });
+
+  it('draws values one float step apart (a smoothed single loss) with a bounded axis', () => {
+    // 56.22386169433594 and its next double: a step of span / 5 cannot move a sum at this
+    // magnitude, which once made the tick loop run until V8 gave up on the array.
+    const y = 56.22386169433594;
+    const group = {
+      id: 'loss-x', title: 'x', xLabel: 'iteration', yLabel: 'loss', kind: 'loss' as const,
+      series: [{ name: 'DAMSM', points: [{ x: 1, y }], smoothed: [{ x: 1, y: y + 7.105427357601002e-15 }] }],
+    };
+    for (const logY of [false, true]) {
+      const svg = renderChart(group, `tiny${logY}`, { logY });
+      expect(svg).toContain('<circle');
+      expect(svg).not.toContain('NaN');
+      expect((svg.match(/<text/g) ?? []).length).toBeLessThan(40);
+    }
+  });
 });
 
 describe('helpers', () => {
