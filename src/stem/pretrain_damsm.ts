@@ -293,6 +293,26 @@ export const DAMSM_FILES = {
   metrics: 'metrics.jsonl',
 } as const;
 
+/**
+ * The image encoder a DAMSM folder trained, built from its state file (kind and options) and
+ * loaded with its weights: what the GAN trainer's optional DAMSM term (`train.lambda`) needs.
+ */
+export async function loadDamsmImageEncoder(dir: string): Promise<ImageEncoder> {
+  const stateFile = join(dir, DAMSM_FILES.state);
+  let state: DamsmState;
+  try {
+    state = JSON.parse(await readFile(stateFile, 'utf8')) as DamsmState;
+  } catch (e) {
+    throw new MirrorganError('ERR_FILE', `${stateFile} could not be read (${(e as Error).message}); the DAMSM image encoder needs the folder pretrain-damsm wrote`);
+  }
+  if (state.format !== 'mirrorgan-damsm-state' || !state.imageEncoder) throw new MirrorganError('ERR_FILE', `${stateFile} is not a mirrorgan DAMSM state`);
+  const encoder: ImageEncoder = state.imageEncoder.kind === 'compact'
+    ? new CompactImageEncoder(state.imageEncoder.options)
+    : new InceptionImageEncoder(state.imageEncoder.options);
+  await encoder.load(join(dir, DAMSM_FILES.imageEncoder));
+  return encoder;
+}
+
 // ---- helpers ----------------------------------------------------------------------------------
 
 function int64(a: Int32Array): BigInt64Array {

@@ -13,7 +13,8 @@ import { openMojiOptionsOf, sampleCaptionsOf, type MirrorGANConfig } from '../co
 import { loadDataset, OPENMOJI_PROBE_CAPTIONS, stderrLogger, type DataLogger, type LoadedDataset } from '../data/index.js';
 import { writeReport } from '../report/html.js';
 import { TextEncoder } from '../stem/index.js';
-import { DAMSM_FILES, pretrainDamsm, type PretrainDamsmSummary } from '../stem/pretrain_damsm.js';
+import type { ImageEncoder } from '../stem/image_encoder.js';
+import { DAMSM_FILES, loadDamsmImageEncoder, pretrainDamsm, type PretrainDamsmSummary } from '../stem/pretrain_damsm.js';
 import { frozenCaptioner, hasCaptioner, loadCaptioner, pretrainStream, type PretrainStreamResult } from '../stream/index.js';
 import { assertSameVocabulary } from '../stream/vocabulary_check.js';
 import { Vocabulary } from '../text/index.js';
@@ -45,6 +46,17 @@ export interface TrainPipelineResult {
   seconds: number;
 }
 
+/** The captions all of whose words `vocabulary` knows (a subset's vocabulary may lack the default probes' words). */
+function knownCaptions(captions: readonly string[], vocabulary: Vocabulary): string[] {
+  return captions.filter((cap) => {
+    try {
+      return vocabulary.encodeCaption(cap).unknown.length === 0;
+    } catch {
+      return false;
+    }
+  });
+}
+
 export async function trainPipeline(options: TrainPipelineOptions, callbacks: TrainCallbacks = {}): Promise<TrainPipelineResult> {
   const t0 = Date.now();
   const c = options.config;
@@ -62,72 +74,79 @@ export async function trainPipeline(options: TrainPipelineOptions, callbacks: Tr
     dataset: c.dataset.name, root: c.dataset.root || undefined, cacheDir: c.dataset.cacheDir || undefined, imageSize: need,
     openmoji: openMojiOptionsOf(c.dataset), logger, progress: progress ? 'auto' : false,
   });
-  const vocabulary = data.vocabulary;
+  // The dataset this call opened is closed however the phases end (its file handles too).
+  try {
+    const vocabulary = data.vocabulary;
 
-  // ---- STEM: the text encoder (pretrained with DAMSM here unless given) ----
-  const textEncoder = new TextEncoder({ nTokens: vocabulary.size, nHidden: c.text.embeddingDim, rnnType: c.text.rnnType });
-  let damsm: PretrainDamsmSummary | null = null;
-  if (c.train.netE) {
-    const vocabFile = path.join(path.dirname(c.train.netE), 'vocabulary.json');
-    if (await pathExists(vocabFile)) assertSameVocabulary(vocabulary, await Vocabulary.load(vocabFile), 'the dataset vocabulary', vocabFile);
-    await textEncoder.load(c.train.netE);
-  } else {
-    const dir = path.join(runDir, 'damsm');
-    logger.info(`STEM: pretraining the DAMSM text encoder into ${dir} (${c.damsm.epochs} epochs)`);
-    damsm = await pretrainDamsm({
-      outDir: dir, config: c, dataset: data, resume: await pathExists(path.join(dir, DAMSM_FILES.state)), logger,
-      progress: progress ? 'auto' : false, signal: options.signal,
-    });
-    await textEncoder.load(path.join(dir, DAMSM_FILES.textEncoder));
-  }
-
-  // ---- STREAM: the captioner (pretrained on real images here unless given) ----
-  let stream: PretrainStreamResult | null = null;
-  let captioner: CaptionLossHook | undefined;
-  if (c.train.lambda1 > 0) {
-    const dir = c.train.captioner || path.join(runDir, 'stream');
-    if (!c.train.captioner) {
-      logger.info(`STREAM: pretraining the captioner into ${dir} (${c.stream.epochs} epochs)`);
-      stream = await pretrainStream({
-        out: dir, resume: await hasCaptioner(dir), dataset: c.dataset.name, root: c.dataset.root || undefined,
-        cacheDir: c.dataset.cacheDir || undefined, openmoji: openMojiOptionsOf(c.dataset), vocabulary,
-        imageSize: c.stream.imageSize, epochs: c.stream.epochs, batchSize: c.stream.batchSize, lr: c.stream.lr,
-        wordsNum: c.text.wordsNum, encoder: { arch: c.stream.encoder, embedSize: c.stream.embedSize, imageSize: c.stream.imageSize },
-        decoder: { embedSize: c.stream.embedSize, hiddenSize: c.stream.hiddenSize * 2 }, seed: c.train.seed,
-        progress: progress ? 'auto' : false, logger,
+    // ---- STEM: the text encoder (pretrained with DAMSM here unless given) ----
+    const textEncoder = new TextEncoder({ nTokens: vocabulary.size, nHidden: c.text.embeddingDim, rnnType: c.text.rnnType });
+    let damsm: PretrainDamsmSummary | null = null;
+    if (c.train.netE) {
+      const vocabFile = path.join(path.dirname(c.train.netE), 'vocabulary.json');
+      if (await pathExists(vocabFile)) assertSameVocabulary(vocabulary, await Vocabulary.load(vocabFile), 'the dataset vocabulary', vocabFile);
+      await textEncoder.load(c.train.netE);
+    } else {
+      const dir = path.join(runDir, 'damsm');
+      logger.info(`STEM: pretraining the DAMSM text encoder into ${dir} (${c.damsm.epochs} epochs)`);
+      damsm = await pretrainDamsm({
+        outDir: dir, config: c, dataset: data, resume: await pathExists(path.join(dir, DAMSM_FILES.state)), logger,
+        progress: progress ? 'auto' : false, signal: options.signal,
       });
+      await textEncoder.load(path.join(dir, DAMSM_FILES.textEncoder));
     }
-    const frozen = frozenCaptioner(await loadCaptioner(dir, { vocabulary }));
-    captioner = {
-      async loss(fakes, captions, capLens) {
-        return frozen.loss(fakes, captions, capLens, { lambda: c.train.lambda1, reduction: c.train.streamReduction }).loss;
-      },
-    };
-  }
-  if (options.signal?.aborted) throw new MirrorganError('ERR_ABORTED', 'training stopped before the GAN phase');
 
-  // ---- GLAM ----
-  const resumeGan = (options.resume ?? false) && (await latestCheckpoint(runDir)) !== null;
-  const trainer = await GanTrainer.create({
-    config: c, runDir,
-    deps: {
-      textEncoder, vocabulary, train: data.train, test: data.test, captioner,
-      sampleCaptions: sampleCaptionsOf(c.train, c.dataset.name === 'openmoji' ? OPENMOJI_PROBE_CAPTIONS : []),
-    },
-    resume: resumeGan, device: options.device, progress,
-  });
-  let gan: TrainSummary;
-  try {
-    gan = await trainer.run(callbacks, { progress, signal: options.signal });
+    // ---- STREAM: the captioner (pretrained on real images here unless given) ----
+    let stream: PretrainStreamResult | null = null;
+    let captioner: CaptionLossHook | undefined;
+    if (c.train.lambda1 > 0) {
+      const dir = c.train.captioner || path.join(runDir, 'stream');
+      if (!c.train.captioner) {
+        logger.info(`STREAM: pretraining the captioner into ${dir} (${c.stream.epochs} epochs)`);
+        stream = await pretrainStream({
+          out: dir, resume: await hasCaptioner(dir), dataset: c.dataset.name, root: c.dataset.root || undefined,
+          cacheDir: c.dataset.cacheDir || undefined, openmoji: openMojiOptionsOf(c.dataset), vocabulary,
+          imageSize: c.stream.imageSize, epochs: c.stream.epochs, batchSize: c.stream.batchSize, lr: c.stream.lr,
+          wordsNum: c.text.wordsNum, encoder: { arch: c.stream.encoder, embedSize: c.stream.embedSize, imageSize: c.stream.imageSize },
+          decoder: { embedSize: c.stream.embedSize, hiddenSize: c.stream.hiddenSize * 2 }, seed: c.train.seed,
+          progress: progress ? 'auto' : false, logger,
+        });
+      }
+      const frozen = frozenCaptioner(await loadCaptioner(dir, { vocabulary }));
+      captioner = {
+        async loss(fakes, captions, capLens) {
+          return frozen.loss(fakes, captions, capLens, { lambda: c.train.lambda1, reduction: c.train.streamReduction }).loss;
+        },
+      };
+    }
+    // The optional DAMSM term on G (train.lambda, AttnGAN's) scores fakes with STEM's image encoder.
+    const damsmDir = c.train.netE ? path.dirname(c.train.netE) : path.join(runDir, 'damsm');
+    const imageEncoder: ImageEncoder | undefined = c.train.lambda > 0 ? await loadDamsmImageEncoder(damsmDir) : undefined;
+    if (options.signal?.aborted) throw new MirrorganError('ERR_ABORTED', 'training stopped before the GAN phase');
+
+    // ---- GLAM ----
+    const resumeGan = (options.resume ?? false) && (await latestCheckpoint(runDir)) !== null;
+    const trainer = await GanTrainer.create({
+      config: c, runDir,
+      deps: {
+        textEncoder, vocabulary, train: data.train, test: data.test, captioner, imageEncoder,
+        sampleCaptions: sampleCaptionsOf(c.train, c.dataset.name === 'openmoji' ? knownCaptions(OPENMOJI_PROBE_CAPTIONS, vocabulary) : []),
+      },
+      resume: resumeGan, device: options.device, progress,
+    });
+    let gan: TrainSummary;
+    try {
+      gan = await trainer.run(callbacks, { progress, signal: options.signal });
+    } finally {
+      trainer.dispose();
+    }
+    let report: string | null = null;
+    try {
+      report = await writeReport(runDir);
+    } catch (e) {
+      logger.warn(`report: ${(e as Error).message}`);
+    }
+    return { runDir, damsm, stream, gan, report, seconds: (Date.now() - t0) / 1000 };
   } finally {
-    trainer.dispose();
+    if (!options.dataset) await data.close();
   }
-  let report: string | null = null;
-  try {
-    report = await writeReport(runDir);
-  } catch (e) {
-    logger.warn(`report: ${(e as Error).message}`);
-  }
-  if (!options.dataset) await data.close();
-  return { runDir, damsm, stream, gan, report, seconds: (Date.now() - t0) / 1000 };
 }
