@@ -148,6 +148,25 @@ export class MirrorGAN {
     return images;
   }
 
+  /**
+   * Writes generate() results as one PNG grid, `cols` per row in input order, with 2 px white
+   * gutters (as the training sample grids); returns the path.
+   */
+  static async writeGrid(file: string, images: GeneratedImage[], cols: number): Promise<string> {
+    if (!Number.isInteger(cols) || cols < 1) throw new MirrorganError('ERR_INVALID_ARG', `Expected a positive integer for cols but received ${cols}`);
+    if (images.length === 0) throw new MirrorganError('ERR_INVALID_ARG', 'Expected at least one image for the grid');
+    const S = images[0].size;
+    const c = Math.min(cols, images.length);
+    const rows = Math.ceil(images.length / c);
+    const gap = 2;
+    const png = await sharp({ create: { width: c * S + (c + 1) * gap, height: rows * S + (rows + 1) * gap, channels: 3, background: '#ffffff' } })
+      .composite(images.map((img, i) => ({ input: img.png, left: gap + (i % c) * (S + gap), top: gap + Math.floor(i / c) * (S + gap) })))
+      .png().toBuffer();
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(file, png);
+    return file;
+  }
+
   /** Writes generate() results as numbered PNG files into `dir`; returns the paths. */
   static async writeImages(dir: string, images: GeneratedImage[]): Promise<string[]> {
     await fs.mkdir(dir, { recursive: true });
