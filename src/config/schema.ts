@@ -228,16 +228,20 @@ export const PRESETS: Record<string, (c: MirrorGANConfig) => void> = {
   /**
    * Sized for 2 CPU cores and about half an hour end to end on the built-in OpenMoji set:
    * two stages (64 and 128 px), narrow networks, short DAMSM and STREAM pretraining with the
-   * compact from-scratch encoders.
+   * compact from-scratch encoders, the official CUB λ = 10, one version of each person emoji
+   * (colours and shapes, not skin tones, fill the batches) and a warmed-up moving average.
    */
   cpu: (c) => {
     c.dataset.name = 'openmoji';
+    c.dataset.skinTones = 'base';
     c.tree.branchNum = 2;
     Object.assign(c.gan, { gfDim: 8, dfDim: 16, rNum: 1 });
-    Object.assign(c.train, { batchSize: 16, maxEpoch: 10, maxIterations: 1800, snapshotInterval: 300, sampleInterval: 150, lambda1: 1 });
+    Object.assign(c.train, {
+      batchSize: 16, maxEpoch: 100, maxIterations: 2000, snapshotInterval: 250, sampleInterval: 200, lambda1: 10, emaWarmup: true,
+    });
     c.text.wordsNum = 12;
-    Object.assign(c.damsm, { epochs: 6, batchSize: 48, imageEncoder: 'compact', imageSize: 64 });
-    Object.assign(c.stream, { epochs: 5, batchSize: 48, hiddenSize: 128, encoder: 'compact', imageSize: 64 });
+    Object.assign(c.damsm, { epochs: 14, batchSize: 48, imageEncoder: 'compact', imageSize: 64 });
+    Object.assign(c.stream, { epochs: 10, batchSize: 48, hiddenSize: 128, encoder: 'compact', imageSize: 64 });
   },
 };
 
