@@ -230,6 +230,8 @@ export const PRESETS: Record<string, (c: MirrorGANConfig) => void> = {
    * two stages (64 and 128 px), narrow networks, short DAMSM and STREAM pretraining with the
    * compact from-scratch encoders, the official CUB λ = 10, one version of each person emoji
    * (colours and shapes, not skin tones, fill the batches) and a warmed-up moving average.
+   * Unlike the official MirrorGAN (LAMBDA 0) it keeps AttnGAN's DAMSM term on G at λ = 5 (CUB):
+   * in 2,000 iterations it took the colour probes from 9 to 17 of 24 right (see the README).
    */
   cpu: (c) => {
     c.dataset.name = 'openmoji';
@@ -237,7 +239,7 @@ export const PRESETS: Record<string, (c: MirrorGANConfig) => void> = {
     c.tree.branchNum = 2;
     Object.assign(c.gan, { gfDim: 8, dfDim: 16, rNum: 1 });
     Object.assign(c.train, {
-      batchSize: 16, maxEpoch: 100, maxIterations: 2000, snapshotInterval: 250, sampleInterval: 200, lambda1: 10, emaWarmup: true,
+      batchSize: 16, maxEpoch: 100, maxIterations: 2000, snapshotInterval: 250, sampleInterval: 200, lambda1: 10, lambda: 5, emaWarmup: true,
     });
     c.text.wordsNum = 12;
     Object.assign(c.damsm, { epochs: 14, batchSize: 48, imageEncoder: 'compact', imageSize: 64 });

@@ -60,7 +60,7 @@ describe('configuration', () => {
     expect(c.preset).toBe('cpu');
     expect(c.dataset.name).toBe('openmoji');
     expect(c.dataset.skinTones).toBe('base');
-    expect(c.train).toMatchObject({ lambda1: 10, emaWarmup: true });
+    expect(c.train).toMatchObject({ lambda1: 10, lambda: 5, emaWarmup: true });
     expect(c.tree.branchNum).toBe(2);
     expect(openMojiOptionsOf({ ...c.dataset, skinTones: 'base' })).toEqual({ skinTones: 'base' });
     expect(openMojiOptionsOf({ ...c.dataset, skinTones: 'all', limit: 0 })).toBeUndefined();
