@@ -293,22 +293,35 @@ export const DAMSM_FILES = {
   metrics: 'metrics.jsonl',
 } as const;
 
+/** Reads a DAMSM state file; null when there is none, ERR_FILE when it is unreadable or foreign. */
+async function readDamsmState(file: string): Promise<DamsmState | null> {
+  let state: DamsmState;
+  try {
+    state = JSON.parse(await readFile(file, 'utf8')) as DamsmState;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new MirrorganError('ERR_FILE', `${file}: cannot read the DAMSM state (${(e as Error).message.split('\n')[0]})`);
+  }
+  if (state.format !== 'mirrorgan-damsm-state' || state.version !== 1 || !Array.isArray(state.history) || !state.imageEncoder) {
+    throw new MirrorganError('ERR_FILE', `${file} is not a mirrorgan DAMSM state (version 1)`);
+  }
+  return state;
+}
+
+/** A fresh image encoder of the kind and options a DAMSM state records. */
+function imageEncoderOf(info: DamsmState['imageEncoder']): ImageEncoder {
+  return info.kind === 'compact' ? new CompactImageEncoder(info.options) : new InceptionImageEncoder(info.options);
+}
+
 /**
  * The image encoder a DAMSM folder trained, built from its state file (kind and options) and
  * loaded with its weights: what the GAN trainer's optional DAMSM term (`train.lambda`) needs.
  */
 export async function loadDamsmImageEncoder(dir: string): Promise<ImageEncoder> {
   const stateFile = join(dir, DAMSM_FILES.state);
-  let state: DamsmState;
-  try {
-    state = JSON.parse(await readFile(stateFile, 'utf8')) as DamsmState;
-  } catch (e) {
-    throw new MirrorganError('ERR_FILE', `${stateFile} could not be read (${(e as Error).message}); the DAMSM image encoder needs the folder pretrain-damsm wrote`);
-  }
-  if (state.format !== 'mirrorgan-damsm-state' || !state.imageEncoder) throw new MirrorganError('ERR_FILE', `${stateFile} is not a mirrorgan DAMSM state`);
-  const encoder: ImageEncoder = state.imageEncoder.kind === 'compact'
-    ? new CompactImageEncoder(state.imageEncoder.options)
-    : new InceptionImageEncoder(state.imageEncoder.options);
+  const state = await readDamsmState(stateFile);
+  if (!state) throw new MirrorganError('ERR_FILE', `${stateFile} not found; the DAMSM image encoder needs the folder pretrain-damsm wrote`);
+  const encoder = imageEncoderOf(state.imageEncoder);
   await encoder.load(join(dir, DAMSM_FILES.imageEncoder));
   return encoder;
 }
@@ -525,17 +538,8 @@ export async function pretrainDamsm(options: PretrainDamsmOptions, callbacks: Pr
   // ---- previous state (resume) ----
   let state: DamsmState | null = null;
   if (options.resume) {
-    try {
-      state = JSON.parse(await readFile(files.state, 'utf8')) as DamsmState;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new MirrorganError('ERR_FILE', `${files.state}: cannot read the DAMSM state (${(e as Error).message.split('\n')[0]})`);
-      }
-      logger.info(`damsm: nothing to resume in ${outDir}; starting afresh`);
-    }
-    if (state && (state.format !== 'mirrorgan-damsm-state' || state.version !== 1 || !Array.isArray(state.history))) {
-      throw new MirrorganError('ERR_FILE', `${files.state} is not a mirrorgan DAMSM state (version 1)`);
-    }
+    state = await readDamsmState(files.state);
+    if (!state) logger.info(`damsm: nothing to resume in ${outDir}; starting afresh`);
   } else if (await pathExists(files.state)) {
     logger.warn(`damsm: ${outDir} holds an earlier DAMSM run; starting afresh and replacing it (use resume to continue it)`);
   }
@@ -603,7 +607,7 @@ export async function pretrainDamsm(options: PretrainDamsmOptions, callbacks: Pr
       : damsm.imageEncoder === 'compact'
         ? { kind: 'compact', options: resolveCompactImageEncoderOptions({ imageSize: damsm.imageSize, nef: textCfg.embeddingDim, ...(options.compactEncoder ?? {}) }) }
         : { kind: 'inception', options: { nef: textCfg.embeddingDim } };
-    const imageEncoder: ImageEncoder = imageInfo.kind === 'compact' ? new CompactImageEncoder(imageInfo.options) : new InceptionImageEncoder(imageInfo.options);
+    const imageEncoder = imageEncoderOf(imageInfo);
     if (state && state.imageEncoder.kind !== damsm.imageEncoder) {
       logger.warn(`damsm: resuming with the run's ${state.imageEncoder.kind} image encoder (the config asks for ${damsm.imageEncoder})`);
     }
