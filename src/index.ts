@@ -10,6 +10,10 @@ export {
   exportTensorBoard, parseMetrics, readMetrics, renderReport, TensorBoardWriter, writeReport,
   type ExportTensorBoardOptions, type ReportOptions, type TensorBoardWriterOptions,
 } from './report/index.js';
+export {
+  colourShapeProbes, formatProbeScore, formatProbeSummary, ProbeReferences, scoreColourShape, summariseProbeScores, PROBE_COLOURS, PROBE_SHAPES,
+  type Probe, type ProbeCell, type ProbeColour, type ProbeHitStats, type ProbeScore, type ProbeShape, type ProbeSummary,
+} from './eval/colour_shape_probe.js';
 export { MirrorGAN, type GeneratedImage, type MirrorGANTrainOptions } from './model/mirrorgan.js';
 export { GanTrainer, type CaptionLossHook, type GanTrainerDeps, type GanTrainerOptions, type IterationInfo, type TrainCallbacks, type TrainSummary } from './train/gan_trainer.js';
 export { trainPipeline, type TrainPipelineOptions, type TrainPipelineResult } from './train/pipeline.js';

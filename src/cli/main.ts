@@ -5,6 +5,7 @@ import { pretrainDamsmCommand } from './damsm.js';
 import { dataCommand } from './data.js';
 import { doctorCommand } from './doctor.js';
 import { generateCommand } from './generate.js';
+import { probeCommand } from './probe.js';
 import { reportCommand } from './report.js';
 import { captionCommand, pretrainStreamCommand } from './stream.js';
 import { trainCommand } from './train.js';
@@ -16,6 +17,7 @@ export function program(): Command {
     .exitOverride();
   p.addCommand(trainCommand());
   p.addCommand(generateCommand());
+  p.addCommand(probeCommand());
   p.addCommand(pretrainDamsmCommand());
   p.addCommand(pretrainStreamCommand());
   p.addCommand(captionCommand());

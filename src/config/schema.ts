@@ -231,7 +231,8 @@ export const PRESETS: Record<string, (c: MirrorGANConfig) => void> = {
    * compact from-scratch encoders, the official CUB λ = 10, one version of each person emoji
    * (colours and shapes, not skin tones, fill the batches) and a warmed-up moving average.
    * Unlike the official MirrorGAN (LAMBDA 0) it keeps AttnGAN's DAMSM term on G at λ = 5 (CUB):
-   * in 2,000 iterations it took the colour probes from 9 to 17 of 24 right (see the README).
+   * in 2,000 iterations it took the colour probes from 9 to 17 of 24 right by the mean-colour
+   * measure that preceded `mirrorgan probe` (see the README).
    */
   cpu: (c) => {
     c.dataset.name = 'openmoji';

@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { generateCommand } from '../../src/cli/generate.js';
+import { probeCommand } from '../../src/cli/probe.js';
 import { OPENMOJI_PROBE_CAPTIONS } from '../../src/data/index.js';
 import { MirrorGAN } from '../../src/model/mirrorgan.js';
 import { Vocabulary } from '../../src/text/index.js';
@@ -71,6 +72,17 @@ describe('MirrorGAN.train (the pipeline of `npx mirrorgan train`)', () => {
     expect([meta.width, meta.height]).toEqual([2 * 128 + 3 * 2, 2 * 128 + 3 * 2]);
     await expect(runGenerate(['--run', runDir, '--grid', '0', 'emoji'])).rejects.toThrow(/between 1 and 64 for --grid/);
     await expect(MirrorGAN.writeGrid(path.join(out, 'x.png'), images, 0)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
+  }, 120_000);
+
+  it('mirrorgan probe refuses a run whose vocabulary lacks the probe words, naming them', async () => {
+    const vocabulary = await Vocabulary.load(path.join(runDir, 'vocabulary.json'));
+    const missing = ['red', 'orange', 'yellow', 'green', 'blue', 'purple', 'brown', 'black', 'circle', 'square', 'heart'].filter((w) => vocabulary.id(w) === undefined);
+    expect(missing.length).toBeGreaterThan(0);  // a 40-emoji subset cannot say them all
+    const probe = new Command('mirrorgan').exitOverride().addCommand(probeCommand().exitOverride());
+    const err = await probe.parseAsync(['probe', '--run', runDir], { from: 'user' }).then(() => null, (e: Error & { code?: string }) => e);
+    expect(err?.code).toBe('ERR_INVALID_ARG');
+    const named = err?.message.split('lacks probe words: ')[1]?.split(', ') ?? [];
+    expect(named.sort()).toEqual(missing.sort());
   }, 120_000);
 
   it('reuses a pretrained STEM and STREAM, and train.lambda adds the DAMSM term with STEM\'s image encoder', async () => {

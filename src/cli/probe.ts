@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+// `mirrorgan probe`: does a run trained on the built-in OpenMoji set follow colours and shapes?
+import path from 'node:path';
+import { Command } from 'commander';
+import { MirrorganError } from '../../lib/errors.js';
+import {
+  colourShapeProbes, formatProbeScore, formatProbeSummary, ProbeReferences, scoreColourShape, summariseProbeScores, PROBE_COLOURS,
+  type ProbeScore,
+} from '../eval/colour_shape_probe.js';
+import { MirrorGAN } from '../model/mirrorgan.js';
+
+function nonNegativeInt(flag: string, value: string, min = 0): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min) throw new MirrorganError('ERR_INVALID_ARG', `Expected an integer >= ${min} for ${flag} but received ${value}`);
+  return n;
+}
+
+export function probeCommand(): Command {
+  return new Command('probe')
+    .description('generate 8 colours x 3 shapes ("red circle" ... "black heart") with a run trained on OpenMoji and score colour and shape against the real emoji')
+    .requiredOption('--run <dir>', 'trained run folder (its latest checkpoint, EMA weights)')
+    .option('--seed <n>', 'first noise seed', '1')
+    .option('--seeds <n>', 'score this many noise seeds (seed, seed+1, ...) and print their mean', '8')
+    .option('--out <dir>', 'also write the first seed\'s 24 images and grid.png (rows: shapes, columns: colours) here')
+    .option('--json', 'print the scores as JSON')
+    .action(async (opts: { run: string; seed: string; seeds: string; out?: string; json?: boolean }) => {
+      const seed = nonNegativeInt('--seed', opts.seed);
+      const seeds = nonNegativeInt('--seeds', opts.seeds, 1);
+      const model = await MirrorGAN.load(opts.run);
+      if (model.config.dataset.name !== 'openmoji') {
+        throw new MirrorganError('ERR_INVALID_ARG', `the probe's captions and references are OpenMoji emoji; ${opts.run} was trained on '${model.config.dataset.name}'`);
+      }
+      const probes = colourShapeProbes();
+      const words = [...new Set(probes.flatMap((p) => [p.colour, p.shape]))];
+      const unknown = words.filter((w) => model.vocabulary.id(w) === undefined);
+      if (unknown.length > 0) throw new MirrorganError('ERR_INVALID_ARG', `${opts.run}'s vocabulary lacks probe words: ${unknown.join(', ')}`);
+      const refs = await ProbeReferences.load();
+      const scores: ProbeScore[] = [];
+      for (let s = seed; s < seed + seeds; s++) {
+        const images = await model.generate(probes.map((p) => p.caption), { seed: s });
+        scores.push(await scoreColourShape(refs, probes, images.map((img) => img.png)));
+        if (s === seed && opts.out) {
+          await MirrorGAN.writeImages(opts.out, images);
+          await MirrorGAN.writeGrid(path.join(opts.out, 'grid.png'), images, PROBE_COLOURS.length);
+        }
+      }
+      const summary = summariseProbeScores(scores);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ run: opts.run, summary, seeds: scores.map((sc, i) => ({ seed: seed + i, ...sc })) }, null, 2)}\n`);
+        return;
+      }
+      const lines = [`seed ${seed}:`, formatProbeScore(scores[0] as ProbeScore), formatProbeSummary(summary)];
+      if (opts.out) lines.push(`seed ${seed}'s images and grid.png in ${opts.out}`);
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+}

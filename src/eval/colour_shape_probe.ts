@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The colour × shape probe for runs on the built-in OpenMoji set: 8 colours × 3 shapes
+ * ("red circle" … "black heart", 24 captions that are all OpenMoji annotations), each generated
+ * image scored against the real emoji of the same captions, rendered the way training sees them.
+ *
+ * - colour: the mean colour of the image's foreground (pixels clearly off white) is nearest to
+ *   one of the asked colour's reference means, among the 24 references;
+ * - shape: the foreground mask overlaps (IoU) one of the asked shape's 8 reference masks more
+ *   than any circle, square or heart of another shape.
+ *
+ * The real emoji score 24 / 24 on both (a test checks it); chance is 3 / 24 for colour and
+ * 8 / 24 for shape. It is a crude, reproducible check of "does the sample follow the caption's
+ * colour and shape", not an image-quality metric.
+ */
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { invalidArg } from '../../lib/errors.js';
+import { openMojiPackageDir } from '../data/openmoji.js';
+
+export const PROBE_COLOURS = ['red', 'orange', 'yellow', 'green', 'blue', 'purple', 'brown', 'black'] as const;
+export const PROBE_SHAPES = ['circle', 'square', 'heart'] as const;
+export type ProbeColour = (typeof PROBE_COLOURS)[number];
+export type ProbeShape = (typeof PROBE_SHAPES)[number];
+
+/** OpenMoji hexcodes of the reference emoji, per shape, in {@link PROBE_COLOURS} order. */
+const HEXCODES: Record<ProbeShape, readonly string[]> = {
+  circle: ['1F534', '1F7E0', '1F7E1', '1F7E2', '1F535', '1F7E3', '1F7E4', '26AB'],
+  square: ['1F7E5', '1F7E7', '1F7E8', '1F7E9', '1F7E6', '1F7EA', '1F7EB', '2B1B'],
+  heart: ['2764', '1F9E1', '1F49B', '1F49A', '1F499', '1F49C', '1F90E', '1F5A4'],
+};
+
+/** Side at which images are compared. */
+const SIDE = 64;
+/** A pixel is foreground when its summed distance from white (0–765) exceeds this. */
+const FOREGROUND = 90;
+
+/** One probe: its caption and what it asks for. */
+export interface Probe {
+  caption: string;
+  colour: ProbeColour;
+  shape: ProbeShape;
+}
+
+/** The 24 probes, shape-major: the 8 circles, then the squares, then the hearts. */
+export function colourShapeProbes(): Probe[] {
+  return PROBE_SHAPES.flatMap((shape) => PROBE_COLOURS.map((colour) => ({ caption: `${colour} ${shape}`, colour, shape })));
+}
+
+interface Features {
+  mask: Uint8Array;
+  mean: [number, number, number];
+}
+
+function features(rgb: Uint8Array): Features {
+  const mask = new Uint8Array(SIDE * SIDE);
+  let r = 0, g = 0, b = 0, n = 0;
+  for (let i = 0; i < SIDE * SIDE; i++) {
+    const R = rgb[3 * i] as number, G = rgb[3 * i + 1] as number, B = rgb[3 * i + 2] as number;
+    if (765 - R - G - B > FOREGROUND) {
+      mask[i] = 1;
+      r += R; g += G; b += B; n++;
+    }
+  }
+  return { mask, mean: n > 0 ? [r / n, g / n, b / n] : [255, 255, 255] };
+}
+
+async function rgbAtSide(input: Buffer | string, svg: boolean): Promise<Uint8Array> {
+  let img = sharp(input, svg ? { density: 200 } : {}).flatten({ background: '#ffffff' });
+  if (svg) {
+    // Training sees a 64/76 crop of each emoji (the cache keeps size·76/64); references do too.
+    const big = SIDE * 4;
+    const full = Math.round((big * 76) / 64);
+    const off = Math.round((full - big) / 2);
+    img = sharp(await img.resize(full, full).png().toBuffer()).extract({ left: off, top: off, width: big, height: big });
+  }
+  const { data } = await img.removeAlpha().resize(SIDE, SIDE).raw().toBuffer({ resolveWithObject: true });
+  return new Uint8Array(data.buffer, data.byteOffset, data.length);
+}
+
+function iou(a: Uint8Array, b: Uint8Array): number {
+  let inter = 0, union = 0;
+  for (let k = 0; k < a.length; k++) {
+    inter += (a[k] as number) & (b[k] as number);
+    union += (a[k] as number) | (b[k] as number);
+  }
+  return union > 0 ? inter / union : 0;
+}
+
+/** The rendered reference emoji (load once, score many runs). */
+export class ProbeReferences {
+  private constructor(private readonly refs: Record<ProbeShape, Features[]>) {}
+
+  /** Renders the 24 reference emoji from the `openmoji` package (or `openmojiDir`). */
+  static async load(openmojiDir = openMojiPackageDir()): Promise<ProbeReferences> {
+    const refs = {} as Record<ProbeShape, Features[]>;
+    for (const shape of PROBE_SHAPES) {
+      refs[shape] = await Promise.all(HEXCODES[shape].map(async (h) => features(await rgbAtSide(join(openmojiDir, 'color', 'svg', `${h}.svg`), true))));
+    }
+    return new ProbeReferences(refs);
+  }
+
+  /** Classifies one image (PNG or any format sharp reads) by colour and shape. */
+  async classify(image: Buffer): Promise<{ colour: ProbeColour; shape: ProbeShape }> {
+    const f = features(await rgbAtSide(image, false));
+    let shape: ProbeShape = 'circle';
+    let bestIou = -1;
+    for (const s of PROBE_SHAPES) {
+      for (const ref of this.refs[s]) {
+        const v = iou(f.mask, ref.mask);
+        if (v > bestIou) { bestIou = v; shape = s; }
+      }
+    }
+    let colour: ProbeColour = 'red';
+    let bestDist = Infinity;
+    // Nearest reference mean over all three shapes: an outline's share of the mean differs by shape.
+    PROBE_COLOURS.forEach((c, k) => {
+      for (const s of PROBE_SHAPES) {
+        const m = (this.refs[s][k] as Features).mean;
+        const d = (m[0] - f.mean[0]) ** 2 + (m[1] - f.mean[1]) ** 2 + (m[2] - f.mean[2]) ** 2;
+        if (d < bestDist) { bestDist = d; colour = c; }
+      }
+    });
+    return { colour, shape };
+  }
+}
+
+/** One scored image. */
+export interface ProbeCell extends Probe {
+  /** What the image looks like to the probe. */
+  seenColour: ProbeColour;
+  seenShape: ProbeShape;
+}
+
+export interface ProbeScore {
+  cells: ProbeCell[];
+  /** Images whose colour is the asked one (of `cells.length`; chance 1/8). */
+  colourHits: number;
+  /** Images whose shape is the asked one (chance 1/3). */
+  shapeHits: number;
+  /** Images right on both. */
+  bothHits: number;
+}
+
+/** Scores `images[i]` against `probes[i]` (same length, e.g. `colourShapeProbes()`). */
+export async function scoreColourShape(refs: ProbeReferences, probes: readonly Probe[], images: readonly Buffer[]): Promise<ProbeScore> {
+  if (images.length !== probes.length) throw invalidArg('images', `${probes.length} images (one per probe)`, images.length);
+  const cells: ProbeCell[] = [];
+  for (let i = 0; i < probes.length; i++) {
+    const seen = await refs.classify(images[i] as Buffer);
+    cells.push({ ...(probes[i] as Probe), seenColour: seen.colour, seenShape: seen.shape });
+  }
+  const colourHits = cells.filter((c) => c.seenColour === c.colour).length;
+  const shapeHits = cells.filter((c) => c.seenShape === c.shape).length;
+  const bothHits = cells.filter((c) => c.seenColour === c.colour && c.seenShape === c.shape).length;
+  return { cells, colourHits, shapeHits, bothHits };
+}
+
+/** A text table: one row per shape, one column per colour; `CS` = both right, `C.`/`.S` = one. */
+export function formatProbeScore(score: ProbeScore): string {
+  const head = `${''.padEnd(8)}${PROBE_COLOURS.map((c) => c.padEnd(8)).join('')}`.trimEnd();
+  const rows = PROBE_SHAPES.map((s) => {
+    const cells = PROBE_COLOURS.map((c) => {
+      const cell = score.cells.find((x) => x.shape === s && x.colour === c);
+      if (!cell) return ''.padEnd(8);
+      const mark = `${cell.seenColour === c ? 'C' : '.'}${cell.seenShape === s ? 'S' : '.'}`;
+      return `${mark} ${cell.seenShape === s ? '' : cell.seenShape[0]}`.padEnd(8);
+    }).join('');
+    return `${s.padEnd(8)}${cells}`.trimEnd();
+  });
+  const n = score.cells.length;
+  return [head, ...rows, `colour ${score.colourHits}/${n} (chance ${n / 8}), shape ${score.shapeHits}/${n} (chance ${n / 3}), both ${score.bothHits}/${n}`].join('\n');
+}
+
+/** Hits of one kind over several probe runs (e.g. noise seeds). */
+export interface ProbeHitStats {
+  mean: number;
+  min: number;
+  max: number;
+}
+
+/** Several probe runs of the same model: one seed's 24 samples are too few to tell 10 shapes from chance's 8. */
+export interface ProbeSummary {
+  runs: number;
+  /** Of this many images per run. */
+  perRun: number;
+  colour: ProbeHitStats;
+  shape: ProbeHitStats;
+  both: ProbeHitStats;
+}
+
+export function summariseProbeScores(scores: readonly ProbeScore[]): ProbeSummary {
+  if (scores.length === 0) throw invalidArg('scores', 'at least one probe score', 0);
+  const perRun = (scores[0] as ProbeScore).cells.length;
+  if (scores.some((s) => s.cells.length !== perRun)) throw invalidArg('scores', `scores of ${perRun} images each`, scores.map((s) => s.cells.length).join(', '));
+  const stats = (hits: number[]): ProbeHitStats => ({ mean: hits.reduce((a, b) => a + b, 0) / hits.length, min: Math.min(...hits), max: Math.max(...hits) });
+  return {
+    runs: scores.length, perRun,
+    colour: stats(scores.map((s) => s.colourHits)),
+    shape: stats(scores.map((s) => s.shapeHits)),
+    both: stats(scores.map((s) => s.bothHits)),
+  };
+}
+
+/** One line: mean hits per kind, with their range and chance. */
+export function formatProbeSummary(s: ProbeSummary): string {
+  const f = (h: ProbeHitStats, chance?: number) =>
+    `${h.mean.toFixed(1)}/${s.perRun} (${h.min}–${h.max}${chance === undefined ? '' : `, chance ${chance}`})`;
+  return `mean of ${s.runs} seed${s.runs === 1 ? '' : 's'}: colour ${f(s.colour, s.perRun / 8)}, shape ${f(s.shape, s.perRun / 3)}, both ${f(s.both)}`;
+}

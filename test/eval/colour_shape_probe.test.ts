@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+// The colour x shape probe: the real emoji pass it, swapped or blank images do not.
+import path from 'node:path';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { colourShapeProbes, formatProbeScore, formatProbeSummary, ProbeReferences, scoreColourShape, summariseProbeScores } from '../../src/eval/colour_shape_probe.js';
+import { openMojiPackageDir } from '../../src/data/index.js';
+
+// The OpenMoji emoji of the 24 probe captions, shape-major in colour order.
+const HEX = [
+  '1F534', '1F7E0', '1F7E1', '1F7E2', '1F535', '1F7E3', '1F7E4', '26AB',
+  '1F7E5', '1F7E7', '1F7E8', '1F7E9', '1F7E6', '1F7EA', '1F7EB', '2B1B',
+  '2764', '1F9E1', '1F49B', '1F49A', '1F499', '1F49C', '1F90E', '1F5A4',
+];
+
+/** An emoji as a generator sample looks: 128 px, the centre of a 152 px render, white background. */
+async function sample(hex: string): Promise<Buffer> {
+  const full = await sharp(path.join(openMojiPackageDir(), 'color', 'svg', `${hex}.svg`), { density: 150 })
+    .flatten({ background: '#ffffff' }).resize(152, 152).png().toBuffer();
+  return sharp(full).extract({ left: 12, top: 12, width: 128, height: 128 }).png().toBuffer();
+}
+
+describe('colour x shape probe', () => {
+  let refs: ProbeReferences;
+  beforeAll(async () => { refs = await ProbeReferences.load(); });
+
+  it('has 24 probes, shapes by colours', () => {
+    const probes = colourShapeProbes();
+    expect(probes).toHaveLength(24);
+    expect(probes[0]).toEqual({ caption: 'red circle', colour: 'red', shape: 'circle' });
+    expect(probes[23]).toEqual({ caption: 'black heart', colour: 'black', shape: 'heart' });
+  });
+
+  it('recognises the real emoji, and not the wrong ones', async () => {
+    const probes = colourShapeProbes();
+    const real = await Promise.all(HEX.map(sample));
+    const right = await scoreColourShape(refs, probes, real);
+    expect(right.shapeHits).toBe(probes.length);
+    expect(right.colourHits).toBe(probes.length);
+    expect(formatProbeScore(right)).toContain(`colour ${probes.length}/${probes.length}`);
+    // Each caption paired with the emoji of another colour and another shape: no hits.
+    const shifted = real.map((_, i) => real[(i + 9) % real.length] as Buffer);
+    const wrong = await scoreColourShape(refs, probes, shifted);
+    expect(wrong.colourHits).toBe(0);
+    expect(wrong.shapeHits).toBe(0);
+    expect(wrong.cells[0]).toMatchObject({ caption: 'red circle', seenColour: 'orange', seenShape: 'square' });
+  });
+
+  it('refuses a count mismatch', async () => {
+    await expect(scoreColourShape(refs, colourShapeProbes(), [])).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringContaining('24 images') });
+  });
+
+  it('summarises several seeds: mean, range and chance, refusing mixed sizes', async () => {
+    const probes = colourShapeProbes();
+    const real = await Promise.all(HEX.map(sample));
+    const right = await scoreColourShape(refs, probes, real);
+    const wrong = await scoreColourShape(refs, probes, real.map((_, i) => real[(i + 9) % real.length] as Buffer));
+    const s = summariseProbeScores([right, wrong, wrong, right]);
+    expect(s).toEqual({
+      runs: 4, perRun: 24,
+      colour: { mean: 12, min: 0, max: 24 }, shape: { mean: 12, min: 0, max: 24 }, both: { mean: 12, min: 0, max: 24 },
+    });
+    expect(formatProbeSummary(s)).toBe('mean of 4 seeds: colour 12.0/24 (0–24, chance 3), shape 12.0/24 (0–24, chance 8), both 12.0/24 (0–24)');
+    const short = await scoreColourShape(refs, probes.slice(0, 3), real.slice(0, 3));
+    expect(() => summariseProbeScores([right, short])).toThrow(/24 images each/);
+    expect(() => summariseProbeScores([])).toThrow(/at least one/);
+  });
+});
