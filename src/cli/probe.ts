@@ -4,7 +4,8 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { MirrorganError } from '../../lib/errors.js';
 import {
-  colourShapeProbes, formatProbeScore, formatProbeSummary, ProbeReferences, scoreColourShape, summariseProbeScores, PROBE_COLOURS,
+  colourShapeProbes, formatProbeLayout, formatProbeScore, formatProbeSummary, probeLayout, ProbeReferences, scoreColourShape, summariseProbeScores,
+  PROBE_COLOURS,
   type ProbeScore,
 } from '../eval/colour_shape_probe.js';
 import { MirrorGAN } from '../model/mirrorgan.js';
@@ -36,20 +37,26 @@ export function probeCommand(): Command {
       if (unknown.length > 0) throw new MirrorganError('ERR_INVALID_ARG', `${opts.run}'s vocabulary lacks probe words: ${unknown.join(', ')}`);
       const refs = await ProbeReferences.load();
       const scores: ProbeScore[] = [];
+      const pngsBySeed: Buffer[][] = [];
       for (let s = seed; s < seed + seeds; s++) {
-        const images = await model.generate(probes.map((p) => p.caption), { seed: s });
-        scores.push(await scoreColourShape(refs, probes, images.map((img) => img.png)));
+        // One caption per call, so all 24 share the seed's noise: cells differ only by their words.
+        const images = [];
+        for (const p of probes) images.push(...(await model.generate([p.caption], { seed: s })));
+        const pngs = images.map((img) => img.png);
+        pngsBySeed.push(pngs);
+        scores.push(await scoreColourShape(refs, probes, pngs));
         if (s === seed && opts.out) {
           await MirrorGAN.writeImages(opts.out, images);
           await MirrorGAN.writeGrid(path.join(opts.out, 'grid.png'), images, PROBE_COLOURS.length);
         }
       }
+      const layout = await probeLayout(probes, pngsBySeed);
       const summary = summariseProbeScores(scores);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ run: opts.run, summary, seeds: scores.map((sc, i) => ({ seed: seed + i, ...sc })) }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ run: opts.run, summary, layout, seeds: scores.map((sc, i) => ({ seed: seed + i, ...sc })) }, null, 2)}\n`);
         return;
       }
-      const lines = [`seed ${seed}:`, formatProbeScore(scores[0] as ProbeScore), formatProbeSummary(summary)];
+      const lines = [`seed ${seed}:`, formatProbeScore(scores[0] as ProbeScore), formatProbeSummary(summary), formatProbeLayout(layout)];
       if (opts.out) lines.push(`seed ${seed}'s images and grid.png in ${opts.out}`);
       process.stdout.write(`${lines.join('\n')}\n`);
     });

@@ -208,3 +208,49 @@ export function formatProbeSummary(s: ProbeSummary): string {
     `${h.mean.toFixed(1)}/${s.perRun} (${h.min}–${h.max}${chance === undefined ? '' : `, chance ${chance}`})`;
   return `mean of ${s.runs} seed${s.runs === 1 ? '' : 's'}: colour ${f(s.colour, s.perRun / 8)}, shape ${f(s.shape, s.perRun / 3)}, both ${f(s.both)}`;
 }
+
+/**
+ * How much the caption, rather than the noise, decides where the foreground is. Needs the 24
+ * probes generated per seed with the *same* noise for every caption (one caption per call).
+ */
+export interface ProbeLayout {
+  /** Mean mask IoU between one colour's circle, square and heart under the same noise. */
+  otherShapeWord: number;
+  /** Mean mask IoU between one caption's images under two different seeds; null with one seed. */
+  otherNoise: number | null;
+}
+
+/**
+ * `imagesBySeed[s][i]` answers `probes[i]` under seed s, all 24 of a seed from the same noise.
+ * A generator whose layout follows the shape word has `otherShapeWord` well below `otherNoise`;
+ * one that ignores it has `otherShapeWord` near 1.
+ */
+export async function probeLayout(probes: readonly Probe[], imagesBySeed: readonly (readonly Buffer[])[]): Promise<ProbeLayout> {
+  if (imagesBySeed.length === 0) throw invalidArg('imagesBySeed', 'at least one seed', 0);
+  const masks: Uint8Array[][] = [];
+  for (const images of imagesBySeed) {
+    if (images.length !== probes.length) throw invalidArg('imagesBySeed', `${probes.length} images per seed (one per probe)`, images.length);
+    masks.push(await Promise.all(images.map(async (img) => features(await rgbAtSide(img, false)).mask)));
+  }
+  const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
+  const shapePairs: number[] = [];
+  const noisePairs: number[] = [];
+  for (let i = 0; i < probes.length; i++) {
+    for (let j = i + 1; j < probes.length; j++) {
+      const [p, q] = [probes[i] as Probe, probes[j] as Probe];
+      if (p.colour !== q.colour) continue;
+      for (const m of masks) shapePairs.push(iou(m[i] as Uint8Array, m[j] as Uint8Array));
+    }
+    for (let s = 0; s < masks.length; s++) {
+      for (let t = s + 1; t < masks.length; t++) noisePairs.push(iou((masks[s] as Uint8Array[])[i] as Uint8Array, (masks[t] as Uint8Array[])[i] as Uint8Array));
+    }
+  }
+  return { otherShapeWord: mean(shapePairs), otherNoise: noisePairs.length > 0 ? mean(noisePairs) : null };
+}
+
+/** One line for {@link probeLayout}. */
+export function formatProbeLayout(l: ProbeLayout): string {
+  return `layout (foreground mask IoU): same noise, other shape word ${l.otherShapeWord.toFixed(2)}` +
+    (l.otherNoise === null ? '' : `; same caption, other seed ${l.otherNoise.toFixed(2)}`) +
+    ' (a layout that follows the shape word has the first well below the second)';
+}

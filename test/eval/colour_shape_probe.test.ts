@@ -3,7 +3,9 @@
 import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { colourShapeProbes, formatProbeScore, formatProbeSummary, ProbeReferences, scoreColourShape, summariseProbeScores } from '../../src/eval/colour_shape_probe.js';
+import {
+  colourShapeProbes, formatProbeLayout, formatProbeScore, formatProbeSummary, probeLayout, ProbeReferences, scoreColourShape, summariseProbeScores,
+} from '../../src/eval/colour_shape_probe.js';
 import { openMojiPackageDir } from '../../src/data/index.js';
 
 // The OpenMoji emoji of the 24 probe captions, shape-major in colour order.
@@ -64,5 +66,21 @@ describe('colour x shape probe', () => {
     const short = await scoreColourShape(refs, probes.slice(0, 3), real.slice(0, 3));
     expect(() => summariseProbeScores([right, short])).toThrow(/24 images each/);
     expect(() => summariseProbeScores([])).toThrow(/at least one/);
+  });
+
+  it('measures whether the shape word or the noise decides the layout', async () => {
+    const probes = colourShapeProbes();
+    const real = await Promise.all(HEX.map(sample));
+    // The real emoji: circle, square and heart of one colour differ in layout; nothing differs between two "seeds".
+    const byWord = await probeLayout(probes, [real, real]);
+    expect(byWord.otherShapeWord).toBeGreaterThan(0.4);
+    expect(byWord.otherShapeWord).toBeLessThan(0.8);
+    expect(byWord.otherNoise).toBe(1);
+    // A generator that ignores the shape word: every colour's three shapes are the same image.
+    const ignoring = real.map((_, i) => real[i % 8] as Buffer);
+    const byNoise = await probeLayout(probes, [ignoring]);
+    expect(byNoise).toEqual({ otherShapeWord: 1, otherNoise: null });
+    expect(formatProbeLayout(byNoise)).toBe('layout (foreground mask IoU): same noise, other shape word 1.00 (a layout that follows the shape word has the first well below the second)');
+    await expect(probeLayout(probes, [real.slice(1)])).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
   });
 });
