@@ -14,6 +14,6 @@ export {
   colourShapeProbes, formatProbeLayout, formatProbeScore, formatProbeSummary, probeLayout, ProbeReferences, scoreColourShape, summariseProbeScores, PROBE_COLOURS, PROBE_SHAPES,
   type Probe, type ProbeCell, type ProbeColour, type ProbeHitStats, type ProbeLayout, type ProbeScore, type ProbeShape, type ProbeSummary,
 } from './eval/colour_shape_probe.js';
-export { MirrorGAN, type GeneratedImage, type MirrorGANTrainOptions } from './model/mirrorgan.js';
+export { MirrorGAN, type GeneratedImage, type GenerateOptions, type MirrorGANTrainOptions } from './model/mirrorgan.js';
 export { GanTrainer, type CaptionLossHook, type GanTrainerDeps, type GanTrainerOptions, type IterationInfo, type TrainCallbacks, type TrainSummary } from './train/gan_trainer.js';
 export { trainPipeline, type TrainPipelineOptions, type TrainPipelineResult } from './train/pipeline.js';

@@ -12,7 +12,8 @@ export function generateCommand(): Command {
     .option('--out <dir>', 'where to write the PNG files', 'generated')
     .option('--seed <n>', 'noise seed', '0')
     .option('--grid <cols>', 'also write grid.png: all images in caption order, <cols> per row')
-    .action(async (captions: string[], opts: { run: string; out: string; seed: string; grid?: string }) => {
+    .option('--no-conditioning-noise', 'use the mean of the sentence code (CA_NET) instead of sampling it; z stays random')
+    .action(async (captions: string[], opts: { run: string; out: string; seed: string; grid?: string; conditioningNoise: boolean }) => {
       const seed = Number(opts.seed);
       if (!Number.isSafeInteger(seed) || seed < 0) throw Object.assign(new Error(`Expected a non-negative integer for --seed but received ${opts.seed}`), { code: 'ERR_INVALID_ARG' });
       const cols = opts.grid === undefined ? 0 : Number(opts.grid);
@@ -20,7 +21,7 @@ export function generateCommand(): Command {
         throw Object.assign(new Error(`Expected an integer between 1 and 64 for --grid but received ${opts.grid}`), { code: 'ERR_INVALID_ARG' });
       }
       const model = await MirrorGAN.load(opts.run);
-      const images = await model.generate(captions, { seed });
+      const images = await model.generate(captions, { seed, conditioningNoise: opts.conditioningNoise });
       const files = await MirrorGAN.writeImages(opts.out, images);
       images.forEach((img, i) => {
         const note = img.unknownWords.length ? `  (unknown words dropped: ${img.unknownWords.join(', ')})` : '';

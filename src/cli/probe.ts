@@ -24,7 +24,8 @@ export function probeCommand(): Command {
     .option('--seeds <n>', 'score this many noise seeds (seed, seed+1, ...) and print their mean', '8')
     .option('--out <dir>', 'also write the first seed\'s 24 images and grid.png (rows: shapes, columns: colours) here')
     .option('--json', 'print the scores as JSON')
-    .action(async (opts: { run: string; seed: string; seeds: string; out?: string; json?: boolean }) => {
+    .option('--no-conditioning-noise', 'use the mean of the sentence code (CA_NET) instead of sampling it; z stays random')
+    .action(async (opts: { run: string; seed: string; seeds: string; out?: string; json?: boolean; conditioningNoise: boolean }) => {
       const seed = nonNegativeInt('--seed', opts.seed);
       const seeds = nonNegativeInt('--seeds', opts.seeds, 1);
       const model = await MirrorGAN.load(opts.run);
@@ -41,7 +42,7 @@ export function probeCommand(): Command {
       for (let s = seed; s < seed + seeds; s++) {
         // One caption per call, so all 24 share the seed's noise: cells differ only by their words.
         const images = [];
-        for (const p of probes) images.push(...(await model.generate([p.caption], { seed: s })));
+        for (const p of probes) images.push(...(await model.generate([p.caption], { seed: s, conditioningNoise: opts.conditioningNoise })));
         const pngs = images.map((img) => img.png);
         pngsBySeed.push(pngs);
         scores.push(await scoreColourShape(refs, probes, pngs));
@@ -53,7 +54,7 @@ export function probeCommand(): Command {
       const layout = await probeLayout(probes, pngsBySeed);
       const summary = summariseProbeScores(scores);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ run: opts.run, summary, layout, seeds: scores.map((sc, i) => ({ seed: seed + i, ...sc })) }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ run: opts.run, conditioningNoise: opts.conditioningNoise, summary, layout, seeds: scores.map((sc, i) => ({ seed: seed + i, ...sc })) }, null, 2)}\n`);
         return;
       }
       const lines = [`seed ${seed}:`, formatProbeScore(scores[0] as ProbeScore), formatProbeSummary(summary), formatProbeLayout(layout)];

@@ -18,7 +18,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { MirrorganError } from '../../lib/errors.js';
 import { manualSeed } from '../../lib/runtime.js';
-import { dispose, randn, tensor, tidy, type Device, type Tensor } from '../../lib/tensor.js';
+import { dispose, randn, tensor, tidy, zeros, type Device, type Tensor } from '../../lib/tensor.js';
 import { resolveConfig, type MirrorGANConfig, type ResolveOptions } from '../config/index.js';
 import { Discriminator, Generator } from '../glam/index.js';
 import { CompactImageEncoder, InceptionImageEncoder, TextEncoder } from '../stem/index.js';
@@ -48,6 +48,17 @@ export interface GeneratedImage {
   /** The last stage's image as PNG. */
   png: Buffer;
   size: number;
+}
+
+/** Options of {@link MirrorGAN.generate}. */
+export interface GenerateOptions {
+  /** Seeds z and the conditioning noise; the same seed gives the same images. Default: 0. */
+  seed?: number;
+  /**
+   * Sample CA_NET's code as in training (mean + std · noise). `false` uses the mean alone, as
+   * text-to-image demos often do: z is then the only randomness. Default: true.
+   */
+  conditioningNoise?: boolean;
 }
 
 export class MirrorGAN {
@@ -107,7 +118,7 @@ export class MirrorGAN {
    * caption `order[k]` (captions are length-sorted for the text encoder). Unknown words are
    * dropped and listed per input caption; a caption with no known word is ERR_CAPTION_UNKNOWN.
    */
-  async generateTensor(captions: string[], options: { seed?: number } = {}): Promise<{ images: Tensor; order: Int32Array; unknownWords: string[][] }> {
+  async generateTensor(captions: string[], options: GenerateOptions = {}): Promise<{ images: Tensor; order: Int32Array; unknownWords: string[][] }> {
     if (!Array.isArray(captions) || captions.length === 0 || !captions.every((c) => typeof c === 'string')) {
       throw new MirrorganError('ERR_INVALID_ARG', 'Expected a non-empty array of strings for captions');
     }
@@ -121,14 +132,16 @@ export class MirrorGAN {
     const images = tidy(() => {
       const text = this.textEncoder.encode(tensor(ids, [B, T]), tensor(BigInt64Array.from(enc.lengths, BigInt), [B]), { grad: false });
       const z = randn([B, this.config.gan.zDim], { device: this.generator.device });
-      const g = this.generator.generate({ z, sentEmb: text.sentEmb, wordsEmb: text.wordsEmb, mask: text.mask }, { grad: false });
+      // Without conditioning noise CA_NET's code is its mean: z is then the only randomness.
+      const eps = options.conditioningNoise === false ? zeros([B, this.config.gan.conditionDim], { device: this.generator.device }) : undefined;
+      const g = this.generator.generate({ z, sentEmb: text.sentEmb, wordsEmb: text.wordsEmb, mask: text.mask, ...(eps ? { eps } : {}) }, { grad: false });
       return g.images[g.images.length - 1];
     });
     return { images, order: enc.order, unknownWords: enc.unknown };
   }
 
   /** Generates one PNG per caption, in input order (see generateTensor). */
-  async generate(captions: string[], options: { seed?: number } = {}): Promise<GeneratedImage[]> {
+  async generate(captions: string[], options: GenerateOptions = {}): Promise<GeneratedImage[]> {
     const { images: out, order, unknownWords } = await this.generateTensor(captions, options);
     const [B, , S] = out.shape;
     const data = (await out.data()) as Float32Array;

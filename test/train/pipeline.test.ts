@@ -64,10 +64,18 @@ describe('MirrorGAN.train (the pipeline of `npx mirrorgan train`)', () => {
     expect(images[1].caption).toBe('emoji with a face');
     const again = await model.generate(['an emoji', 'emoji with a face'], { seed: 1 });
     expect(again[0].png.equals(images[0].png)).toBe(true);  // same seed, same image
+    // The mean sentence code instead of a sampled one: still deterministic, and a different image.
+    const mean1 = await model.generate(['an emoji', 'emoji with a face'], { seed: 1, conditioningNoise: false });
+    const mean2 = await model.generate(['an emoji', 'emoji with a face'], { seed: 1, conditioningNoise: false });
+    expect(mean1[0].png.equals(mean2[0].png)).toBe(true);
+    expect(mean1[0].png.equals(images[0].png)).toBe(false);
     const out = path.join(tmp, 'generated');
     const stdout = await runGenerate(['--run', runDir, '--out', out, '--grid', '2', 'an emoji', 'emoji', 'a face']);
     expect(stdout).toContain(path.join(out, '000.png'));
     expect(stdout).toContain(`${path.join(out, 'grid.png')}  grid of 3, 2 per row`);
+    const meanOut = path.join(tmp, 'generated-mean');
+    await runGenerate(['--run', runDir, '--out', meanOut, '--seed', '1', '--no-conditioning-noise', 'an emoji', 'emoji with a face']);
+    expect(fs.readFileSync(path.join(meanOut, '000.png')).equals(mean1[0].png)).toBe(true);
     const meta = await sharp(path.join(out, 'grid.png')).metadata();
     expect([meta.width, meta.height]).toEqual([2 * 128 + 3 * 2, 2 * 128 + 3 * 2]);
     await expect(runGenerate(['--run', runDir, '--grid', '0', 'emoji'])).rejects.toThrow(/between 1 and 64 for --grid/);
