@@ -3,7 +3,8 @@
  * `mirrorgan pretrain-damsm`: pretrains the DAMSM text and image encoders (STEM) on the
  * configured dataset and writes them, with the vocabulary and the resolved config, to --out.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { integerAtLeast } from './options.js';
 
 import { resolveConfig } from '../config/load.js';
 import { PRESETS } from '../config/schema.js';
@@ -24,12 +25,6 @@ interface DamsmCliOptions {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
-}
-
-function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected an integer >= 0');
-  return n;
 }
 
 function fmtDuration(seconds: number): string {
@@ -69,7 +64,7 @@ export function pretrainDamsmCommand(): Command {
     .option('--set <key=value>', 'override one config field, e.g. damsm.batchSize=32 (repeatable)', collect, [])
     .option('-o, --out <dir>', 'output folder (train.netE = <dir>/text_encoder.safetensors)', 'runs/stem')
     .option('--resume', 'continue from the last completed epoch in --out')
-    .option('--epochs <n>', 'total epochs (overrides damsm.epochs)', nonNegativeInt)
+    .option('--epochs <n>', 'total epochs (overrides damsm.epochs)', integerAtLeast(0))
     .addOption(new Option('--loss-form <form>', "word-score form: the official code's or the AttnGAN paper's (1/gamma2)").choices(['official', 'paper']).default('official'))
     .option('--image-weights <file>', 'safetensors weights for the image encoder before training (e.g. converted Inception-v3)')
     .option('--no-progress', 'no progress bar or progress lines')

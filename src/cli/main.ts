@@ -24,6 +24,9 @@ export function program(): Command {
   p.addCommand(reportCommand());
   p.addCommand(dataCommand());
   p.addCommand(doctorCommand());
+  // addCommand() does not pass exitOverride on: without it a subcommand's bad option exits the
+  // process with 1 from inside commander instead of reaching run() as a usage error (2).
+  for (const sub of p.commands) sub.exitOverride();
   return p;
 }
 

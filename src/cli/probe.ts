@@ -9,25 +9,19 @@ import {
   type ProbeScore,
 } from '../eval/colour_shape_probe.js';
 import { MirrorGAN } from '../model/mirrorgan.js';
-
-function nonNegativeInt(flag: string, value: string, min = 0): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min) throw new MirrorganError('ERR_INVALID_ARG', `Expected an integer >= ${min} for ${flag} but received ${value}`);
-  return n;
-}
+import { integerAtLeast } from './options.js';
 
 export function probeCommand(): Command {
   return new Command('probe')
     .description('generate 8 colours x 3 shapes ("red circle" ... "black heart") with a run trained on OpenMoji and score colour and shape against the real emoji')
     .requiredOption('--run <dir>', 'trained run folder (its latest checkpoint, EMA weights)')
-    .option('--seed <n>', 'first noise seed', '1')
-    .option('--seeds <n>', 'score this many noise seeds (seed, seed+1, ...) and print their mean', '8')
+    .option('--seed <n>', 'first noise seed', integerAtLeast(0), 1)
+    .option('--seeds <n>', 'score this many noise seeds (seed, seed+1, ...) and print their mean', integerAtLeast(1), 8)
     .option('--out <dir>', 'also write the first seed\'s 24 images and grid.png (rows: shapes, columns: colours) here')
     .option('--json', 'print the scores as JSON')
     .option('--no-conditioning-noise', 'use the mean of the sentence code (CA_NET) instead of sampling it; z stays random')
-    .action(async (opts: { run: string; seed: string; seeds: string; out?: string; json?: boolean; conditioningNoise: boolean }) => {
-      const seed = nonNegativeInt('--seed', opts.seed);
-      const seeds = nonNegativeInt('--seeds', opts.seeds, 1);
+    .action(async (opts: { run: string; seed: number; seeds: number; out?: string; json?: boolean; conditioningNoise: boolean }) => {
+      const { seed, seeds } = opts;
       const model = await MirrorGAN.load(opts.run);
       if (model.config.dataset.name !== 'openmoji') {
         throw new MirrorganError('ERR_INVALID_ARG', `the probe's captions and references are OpenMoji emoji; ${opts.run} was trained on '${model.config.dataset.name}'`);

@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { generateCommand } from '../../src/cli/generate.js';
+import { run } from '../../src/cli/main.js';
 import { probeCommand } from '../../src/cli/probe.js';
 import { OPENMOJI_PROBE_CAPTIONS } from '../../src/data/index.js';
 import { MirrorGAN } from '../../src/model/mirrorgan.js';
@@ -91,6 +92,15 @@ describe('MirrorGAN.train (the pipeline of `npx mirrorgan train`)', () => {
     expect(err?.code).toBe('ERR_INVALID_ARG');
     const named = err?.message.split('lacks probe words: ')[1]?.split(', ') ?? [];
     expect(named.sort()).toEqual(missing.sort());
+    // A bad option value of a subcommand is a usage error (exit 2), not an exit from inside commander.
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await run(['node', 'mirrorgan', 'probe', '--run', runDir, '--seeds', '0'])).toBe(2);
+      expect(await run(['node', 'mirrorgan', 'pretrain-damsm', '--epochs', '-1'])).toBe(2);
+      expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toMatch(/'--seeds <n>' argument '0' is invalid\. expected an integer >= 1/);
+    } finally {
+      stderr.mockRestore();
+    }
   }, 120_000);
 
   it('reuses a pretrained STEM and STREAM, and train.lambda adds the DAMSM term with STEM\'s image encoder', async () => {
