@@ -260,6 +260,10 @@ export class Tensor {
   transpose(dim0: number, dim1: number): Tensor {
     return op('transpose', this, dim0, dim1);
   }
+  /** The slices `index` (1-D int64, same device) along `dim`, in that order (torch.index_select). */
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return op('indexSelect', this, dim, index);
+  }
   /** True when every element is finite (always true for integer tensors). */
   allFinite(): boolean {
     return native(() => nativeBinding().ops.allFinite(this.handle)) as boolean;

@@ -170,6 +170,13 @@ void InitOps(Napi::Env env, Napi::Object exports) {
     auto x = T(info, 0, "x");
     return WrapTensor(info.Env(), x.transpose(int64_t(ArgNumber(info, 1, "dim0")), int64_t(ArgNumber(info, 2, "dim1"))));
   });
+  Add(env, ops, "indexSelect", [](const Napi::CallbackInfo& info) -> Napi::Value {
+    auto x = T(info, 0, "x");
+    auto index = T(info, 2, "index");
+    if (index.scalar_type() != torch::kLong || index.dim() != 1) ThrowArg("Expected a 1-D int64 tensor for index of indexSelect");
+    SameDevice(x, index, "indexSelect");
+    return WrapTensor(info.Env(), x.index_select(int64_t(ArgNumber(info, 1, "dim")), index));
+  });
   Add(env, ops, "cat", [](const Napi::CallbackInfo& info) -> Napi::Value {
     if (info.Length() < 1 || !info[0].IsArray()) ThrowArg("Expected array of tensors for cat");
     auto arr = info[0].As<Napi::Array>();

@@ -94,7 +94,12 @@ class DNetModule : public NativeModule {
   TensorMap Call(const std::string& method, const TensorMap& in, const Options& opts) override {
     if (method == "d_loss") {
       const auto& sent = Sentences(in);
-      return DiscriminatorLoss(net_, Images(in, "real"), Images(in, "fake"), sent);
+      torch::Tensor wrong;
+      if (in.count("wrong_sent_emb")) {
+        wrong = in.at("wrong_sent_emb");
+        CheckShape(wrong, kind_ + " wrong_sent_emb", {-1, net_->COND_DNET->ef_dim});
+      }
+      return DiscriminatorLoss(net_, Images(in, "real"), Images(in, "fake"), sent, wrong);
     }
     if (method == "g_loss") return GeneratorAdversarialLoss(net_, Images(in, "fake"), Sentences(in));
     if (method == "logits") {

@@ -34,9 +34,13 @@ export class Discriminator extends Module {
     this.size = options.size;
   }
 
-  /** The discriminator loss on detached fakes (runs on a worker thread). */
-  async dLoss(real: Tensor, fake: Tensor, sentEmb: Tensor): Promise<DiscriminatorLoss> {
-    const out = await this.callAsync('d_loss', { real, fake, sent_emb: sentEmb });
+  /**
+   * The discriminator loss on detached fakes (runs on a worker thread). The mismatched-caption
+   * term pairs real image k with sentence k+1 (official) or, given `wrongSentEmb` (B, efDim),
+   * with row k of it: a caption the loader chose for that image (see `train.mismatch`).
+   */
+  async dLoss(real: Tensor, fake: Tensor, sentEmb: Tensor, wrongSentEmb?: Tensor): Promise<DiscriminatorLoss> {
+    const out = await this.callAsync('d_loss', { real, fake, sent_emb: sentEmb, ...(wrongSentEmb ? { wrong_sent_emb: wrongSentEmb } : {}) });
     return { errD: out.errD, parts: out };
   }
 

@@ -50,6 +50,11 @@ describe('Tensor round trip', () => {
       expect(a.sum().item()).toBe(10);
       expect(a.mean([1]).toArray()).toEqual([1.5, 3.5]);
       expect(a.transpose(0, 1).toArray()).toEqual([1, 3, 2, 4]);
+      const ix = tensor(BigInt64Array.from([1n, 0n, 1n]), [3], { dtype: 'int64' });
+      expect(a.indexSelect(0, ix).toArray()).toEqual([3, 4, 1, 2, 3, 4]);
+      expect(a.indexSelect(1, ix).toArray()).toEqual([2, 1, 2, 4, 3, 4]);
+      expect(() => a.indexSelect(0, tensor([0, 1]))).toThrow('Expected a 1-D int64 tensor for index of indexSelect');
+      expect(() => a.indexSelect(0, tensor(BigInt64Array.from([5n]), [1], { dtype: 'int64' }))).toThrow(/out of range|index/i);
       expect(cat([a, b], 0).shape).toEqual([4, 2]);
       expect(maxAbsDiff(a, b)).toBe(4);
       expect(zeros([2, 3]).sum().item()).toBe(0);
