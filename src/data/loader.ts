@@ -8,6 +8,7 @@
  */
 import { capWords, padCaptions, sortByLength, type WordsCapMode } from '../text/captions.js';
 import { DataError, checkInt, invalidOption } from './errors.js';
+import { captionNeighbours, groupByNeighbours } from './neighbours.js';
 import { stderrLogger, type DataLogger } from './report.js';
 import { cropFlip, resizeToCHW } from './resize.js';
 import { Rng, deriveSeed } from './rng.js';
@@ -37,6 +38,19 @@ export interface LoaderOptions {
   prefetch?: number;
   /** Warning sink for images that fail to read (default stderr). */
   logger?: DataLogger;
+  /**
+   * Hard-negative batches, 0–64 (default 0: plain shuffle, as the official code): each image
+   * drawn is followed by up to this many images drawn from its max(16, 4·k) caption neighbours
+   * (see `neighbours.ts`), so a batch holds groups of images whose captions differ in a detail.
+   * Needs `shuffle`.
+   */
+  neighbours?: number;
+  /**
+   * How each item's `wrongCaptions` entry is chosen: 'random' (default; a caption of a random
+   * image of another class) or 'neighbour' (a caption of one of its caption neighbours, e.g.
+   * "red square" for a red circle: a mismatch that differs in a detail).
+   */
+  mismatch?: 'random' | 'neighbour';
 }
 
 /** One batch. Per-item arrays share one order: sorted by caption length, descending. */
@@ -70,7 +84,8 @@ export interface Batch {
   /** Length sort applied: item k of the batch was drawn at position `order[k]`. */
   order: Int32Array;
   /**
-   * (B, wordsNum) a caption of a different image (different class when one exists), per item.
+   * (B, wordsNum) a caption of a different image (different class when one exists; a caption
+   * neighbour with `mismatch: 'neighbour'`), per item.
    * The official D loss instead pairs real image k with caption k+1 of this sorted batch
    * (reference §6.1); that variant needs only `captions`.
    */
@@ -93,6 +108,8 @@ interface Settings {
   sortByLength: boolean;
   seed: number;
   prefetch: number;
+  neighbours: number;
+  mismatch: 'random' | 'neighbour';
 }
 
 function settings(dataset: Dataset, o: LoaderOptions): Settings {
@@ -116,7 +133,11 @@ function settings(dataset: Dataset, o: LoaderOptions): Settings {
     sortByLength: o.sortByLength ?? true,
     seed: checkInt('seed', o.seed ?? 0, 0, 0xffffffff),
     prefetch: checkInt('prefetch', o.prefetch ?? 2, 0, 64),
+    neighbours: checkInt('neighbours', o.neighbours ?? 0, 0, 64),
+    mismatch: o.mismatch ?? 'random',
   };
+  if (s.mismatch !== 'random' && s.mismatch !== 'neighbour') throw invalidOption('"random" or "neighbour"', 'mismatch', s.mismatch);
+  if (s.neighbours > 0 && !s.shuffle) throw invalidOption('shuffle: true (groups are drawn from the shuffled order)', 'neighbours', s.neighbours);
   if (s.wordsCap !== 'sample' && s.wordsCap !== 'truncate') throw invalidOption('"sample" or "truncate"', 'wordsCap', s.wordsCap);
   if (dataset.size === 0 || (dropLast && dataset.size < batchSize)) {
     throw new DataError(
@@ -137,6 +158,7 @@ export class DataLoader implements AsyncIterable<Batch> {
   private nextEpoch = 0;
   private readonly failed = new Set<number>();
   private readonly logger: DataLogger;
+  private neighbourLists: Int32Array[] | undefined;
 
   constructor(
     /** The dataset split to draw from. */
@@ -162,8 +184,15 @@ export class DataLoader implements AsyncIterable<Batch> {
   async *epoch(epoch: number): AsyncGenerator<Batch> {
     const { batchSize, shuffle, prefetch } = this.options;
     const n = this.dataset.size;
-    const order = Array.from({ length: n }, (_, i) => i);
+    let order = Array.from({ length: n }, (_, i) => i);
     if (shuffle) new Rng(deriveSeed(this.options.seed, epoch, 'shuffle')).shuffle(order);
+    if (this.options.neighbours > 0 || this.options.mismatch === 'neighbour') {
+      this.neighbourLists ??= captionNeighbours(this.dataset.captions, this.dataset.classIds, { count: Math.max(16, 4 * this.options.neighbours) });
+    }
+    if (this.options.neighbours > 0) {
+      const rng = new Rng(deriveSeed(this.options.seed, epoch, 'neighbours'));
+      order = groupByNeighbours(order, this.neighbourLists as Int32Array[], this.options.neighbours, (m) => rng.int(m));
+    }
     const total = this.batchesPerEpoch;
     const queue: Promise<Batch>[] = [];
     let next = 0;
@@ -267,11 +296,13 @@ export class DataLoader implements AsyncIterable<Batch> {
     };
   }
 
-  /** A different image, of a different class when one can be found quickly. */
+  /** A different image: a caption neighbour with `mismatch: 'neighbour'`, else a random one of a different class when one can be found quickly. */
   private pickWrong(index: number, rng: Rng): number {
     const ds = this.dataset;
     const n = ds.size;
     if (n === 1) return index;
+    const near = this.options.mismatch === 'neighbour' ? this.neighbourLists?.[index] : undefined;
+    if (near && near.length > 0) return near[rng.int(near.length)] as number;
     let fallback = -1;
     for (let t = 0; t < 32; t++) {
       const j = rng.int(n);
