@@ -11,8 +11,8 @@ export {
   type ExportTensorBoardOptions, type ReportOptions, type TensorBoardWriterOptions,
 } from './report/index.js';
 export {
-  colourShapeProbes, formatProbeLayout, formatProbeScore, formatProbeSummary, probeLayout, ProbeReferences, scoreColourShape, summariseProbeScores, PROBE_COLOURS, PROBE_SHAPES,
-  type Probe, type ProbeCell, type ProbeColour, type ProbeHitStats, type ProbeLayout, type ProbeScore, type ProbeShape, type ProbeSummary,
+  colourShapeProbes, formatProbeLayout, formatProbeScore, formatProbeSummary, formatProbeTextSeparation, probeLayout, probeTextSeparation, ProbeReferences, scoreColourShape, summariseProbeScores, PROBE_COLOURS, PROBE_SHAPES,
+  type Probe, type ProbeCell, type ProbeColour, type ProbeHitStats, type ProbeLayout, type ProbeScore, type ProbeShape, type ProbeSummary, type ProbeTextSeparation,
 } from './eval/colour_shape_probe.js';
 export { MirrorGAN, type GeneratedImage, type GenerateOptions, type MirrorGANTrainOptions } from './model/mirrorgan.js';
 export { GanTrainer, type CaptionLossHook, type GanTrainerDeps, type GanTrainerOptions, type IterationInfo, type TrainCallbacks, type TrainSummary } from './train/gan_trainer.js';

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { MirrorganError } from '../../lib/errors.js';
 import {
-  colourShapeProbes, formatProbeLayout, formatProbeScore, formatProbeSummary, probeLayout, ProbeReferences, scoreColourShape, summariseProbeScores,
+  colourShapeProbes, formatProbeLayout, formatProbeScore, formatProbeSummary, formatProbeTextSeparation, probeLayout, probeTextSeparation, ProbeReferences,
+  scoreColourShape, summariseProbeScores,
   PROBE_COLOURS,
   type ProbeScore,
 } from '../eval/colour_shape_probe.js';
@@ -46,12 +47,13 @@ export function probeCommand(): Command {
         }
       }
       const layout = await probeLayout(probes, pngsBySeed);
+      const text = probeTextSeparation(probes, await model.sentenceFeatures(probes.map((p) => p.caption)));
       const summary = summariseProbeScores(scores);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ run: opts.run, conditioningNoise: opts.conditioningNoise, summary, layout, seeds: scores.map((sc, i) => ({ seed: seed + i, ...sc })) }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ run: opts.run, conditioningNoise: opts.conditioningNoise, summary, layout, text, seeds: scores.map((sc, i) => ({ seed: seed + i, ...sc })) }, null, 2)}\n`);
         return;
       }
-      const lines = [`seed ${seed}:`, formatProbeScore(scores[0] as ProbeScore), formatProbeSummary(summary), formatProbeLayout(layout)];
+      const lines = [`seed ${seed}:`, formatProbeScore(scores[0] as ProbeScore), formatProbeSummary(summary), formatProbeLayout(layout), formatProbeTextSeparation(text)];
       if (opts.out) lines.push(`seed ${seed}'s images and grid.png in ${opts.out}`);
       process.stdout.write(`${lines.join('\n')}\n`);
     });

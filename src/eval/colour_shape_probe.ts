@@ -254,3 +254,47 @@ export function formatProbeLayout(l: ProbeLayout): string {
     (l.otherNoise === null ? '' : `; same caption, other seed ${l.otherNoise.toFixed(2)}`) +
     ' (a layout that follows the shape word has the first well below the second)';
 }
+
+/**
+ * Whether the text encoder itself tells the probe captions apart: the generator cannot follow a
+ * word whose sentence feature barely changes. Mean cosine similarity of the sentence features of
+ * one colour's three shapes ("red circle" / "red square"), and of one shape's eight colours.
+ */
+export interface ProbeTextSeparation {
+  /** Mean cosine between captions of the same colour and another shape. */
+  otherShape: number;
+  /** Mean cosine between captions of the same shape and another colour. */
+  otherColour: number;
+}
+
+/** `features[i]` is the sentence feature of `probes[i]` (e.g. `MirrorGAN.sentenceFeatures`). */
+export function probeTextSeparation(probes: readonly Probe[], features: readonly Float32Array[]): ProbeTextSeparation {
+  if (features.length !== probes.length) throw invalidArg('features', `${probes.length} sentence features (one per probe)`, features.length);
+  const cos = (a: Float32Array, b: Float32Array): number => {
+    let ab = 0, aa = 0, bb = 0;
+    for (let k = 0; k < a.length; k++) {
+      ab += (a[k] as number) * (b[k] as number);
+      aa += (a[k] as number) ** 2;
+      bb += (b[k] as number) ** 2;
+    }
+    return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
+  };
+  const shape: number[] = [];
+  const colour: number[] = [];
+  for (let i = 0; i < probes.length; i++) {
+    for (let j = i + 1; j < probes.length; j++) {
+      const [p, q] = [probes[i] as Probe, probes[j] as Probe];
+      const c = cos(features[i] as Float32Array, features[j] as Float32Array);
+      if (p.colour === q.colour && p.shape !== q.shape) shape.push(c);
+      if (p.shape === q.shape && p.colour !== q.colour) colour.push(c);
+    }
+  }
+  const mean = (x: number[]) => (x.length > 0 ? x.reduce((a, b) => a + b, 0) / x.length : Number.NaN);
+  return { otherShape: mean(shape), otherColour: mean(colour) };
+}
+
+/** One line for {@link probeTextSeparation}. */
+export function formatProbeTextSeparation(t: ProbeTextSeparation): string {
+  return `text (STEM sentence-feature cosine): same colour, other shape ${t.otherShape.toFixed(2)}; same shape, other colour ${t.otherColour.toFixed(2)}` +
+    ' (near 1 = the text encoder barely tells them apart)';
+}

@@ -119,6 +119,39 @@ export class MirrorGAN {
    * dropped and listed per input caption; a caption with no known word is ERR_CAPTION_UNKNOWN.
    */
   async generateTensor(captions: string[], options: GenerateOptions = {}): Promise<{ images: Tensor; order: Int32Array; unknownWords: string[][] }> {
+    const { ids, lengths, order, unknown } = this.#tokens(captions);
+    const B = captions.length;
+    manualSeed(options.seed ?? 0);
+    const images = tidy(() => {
+      const text = this.textEncoder.encode(ids, lengths, { grad: false });
+      const z = randn([B, this.config.gan.zDim], { device: this.generator.device });
+      // Without conditioning noise CA_NET's code is its mean: z is then the only randomness.
+      const eps = options.conditioningNoise === false ? zeros([B, this.config.gan.conditionDim], { device: this.generator.device }) : undefined;
+      const g = this.generator.generate({ z, sentEmb: text.sentEmb, wordsEmb: text.wordsEmb, mask: text.mask, ...(eps ? { eps } : {}) }, { grad: false });
+      return g.images[g.images.length - 1];
+    });
+    dispose([ids, lengths]);
+    return { images, order, unknownWords: unknown };
+  }
+
+  /**
+   * STEM's sentence feature of each caption, in input order (unknown words dropped as in
+   * generate): e.g. to see whether the text encoder tells two captions apart at all.
+   */
+  async sentenceFeatures(captions: string[]): Promise<Float32Array[]> {
+    const { ids, lengths, order } = this.#tokens(captions);
+    const sent = tidy(() => this.textEncoder.encode(ids, lengths, { grad: false }).sentEmb);
+    dispose([ids, lengths]);
+    const data = (await sent.data()) as Float32Array;
+    const D = sent.shape[1] as number;
+    dispose(sent);
+    const out: Float32Array[] = new Array(captions.length);
+    order.forEach((p, k) => { out[p] = data.slice(k * D, (k + 1) * D); });
+    return out;
+  }
+
+  /** Captions -> length-sorted (B, T) int64 ids and (B,) lengths for the text encoder; row k is caption order[k]. */
+  #tokens(captions: string[]): { ids: Tensor; lengths: Tensor; order: Int32Array; unknown: string[][] } {
     if (!Array.isArray(captions) || captions.length === 0 || !captions.every((c) => typeof c === 'string')) {
       throw new MirrorganError('ERR_INVALID_ARG', 'Expected a non-empty array of strings for captions');
     }
@@ -128,16 +161,11 @@ export class MirrorGAN {
     const T = enc.lengths[0];
     const ids = new BigInt64Array(B * T);
     for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) ids[b * T + t] = BigInt(enc.ids[b * W + t]);
-    manualSeed(options.seed ?? 0);
-    const images = tidy(() => {
-      const text = this.textEncoder.encode(tensor(ids, [B, T]), tensor(BigInt64Array.from(enc.lengths, BigInt), [B]), { grad: false });
-      const z = randn([B, this.config.gan.zDim], { device: this.generator.device });
-      // Without conditioning noise CA_NET's code is its mean: z is then the only randomness.
-      const eps = options.conditioningNoise === false ? zeros([B, this.config.gan.conditionDim], { device: this.generator.device }) : undefined;
-      const g = this.generator.generate({ z, sentEmb: text.sentEmb, wordsEmb: text.wordsEmb, mask: text.mask, ...(eps ? { eps } : {}) }, { grad: false });
-      return g.images[g.images.length - 1];
-    });
-    return { images, order: enc.order, unknownWords: enc.unknown };
+    return {
+      ids: tensor(ids, [B, T]),
+      lengths: tensor(BigInt64Array.from(enc.lengths, BigInt), [B]),
+      order: enc.order, unknown: enc.unknown,
+    };
   }
 
   /** Generates one PNG per caption, in input order (see generateTensor). */

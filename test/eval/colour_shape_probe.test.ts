@@ -4,7 +4,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  colourShapeProbes, formatProbeLayout, formatProbeScore, formatProbeSummary, probeLayout, ProbeReferences, scoreColourShape, summariseProbeScores,
+  colourShapeProbes, formatProbeLayout, formatProbeScore, formatProbeSummary, formatProbeTextSeparation, probeLayout, probeTextSeparation, ProbeReferences,
+  scoreColourShape, summariseProbeScores,
 } from '../../src/eval/colour_shape_probe.js';
 import { openMojiPackageDir } from '../../src/data/index.js';
 
@@ -82,5 +83,25 @@ describe('colour x shape probe', () => {
     expect(byNoise).toEqual({ otherShapeWord: 1, otherNoise: null });
     expect(formatProbeLayout(byNoise)).toBe('layout (foreground mask IoU): same noise, other shape word 1.00 (a layout that follows the shape word has the first well below the second)');
     await expect(probeLayout(probes, [real.slice(1)])).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
+  });
+
+  it("measures whether the text encoder's sentence features tell shapes and colours apart", () => {
+    const probes = colourShapeProbes();
+    const colours = ['red', 'orange', 'yellow', 'green', 'blue', 'purple', 'brown', 'black'];
+    const shapes = ['circle', 'square', 'heart'];
+    // One axis per colour and per shape; `w` weighs the shape part.
+    const feature = (colour: string, shape: string, w: number) => {
+      const f = new Float32Array(11);
+      f[colours.indexOf(colour)] = 1;
+      f[8 + shapes.indexOf(shape)] = w;
+      return f;
+    };
+    const colourOnly = probeTextSeparation(probes, probes.map((p) => feature(p.colour, p.shape, 0)));
+    expect(colourOnly).toEqual({ otherShape: 1, otherColour: 0 });
+    const balanced = probeTextSeparation(probes, probes.map((p) => feature(p.colour, p.shape, 1)));
+    expect(balanced.otherShape).toBeCloseTo(0.5, 6);
+    expect(balanced.otherColour).toBeCloseTo(0.5, 6);
+    expect(formatProbeTextSeparation(colourOnly)).toContain('same colour, other shape 1.00; same shape, other colour 0.00');
+    expect(() => probeTextSeparation(probes, [])).toThrow(/24 sentence features/);
   });
 });

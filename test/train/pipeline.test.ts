@@ -81,6 +81,14 @@ describe('MirrorGAN.train (the pipeline of `npx mirrorgan train`)', () => {
     expect([meta.width, meta.height]).toEqual([2 * 128 + 3 * 2, 2 * 128 + 3 * 2]);
     await expect(runGenerate(['--run', runDir, '--grid', '0', 'emoji'])).rejects.toThrow(/between 1 and 64 for --grid/);
     await expect(MirrorGAN.writeGrid(path.join(out, 'x.png'), images, 0)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
+    // Sentence features in input order, whatever the length sort does inside.
+    const feats = await model.sentenceFeatures(['an emoji', 'emoji with a face', 'an emoji']);
+    expect(feats.map((f) => f.length)).toEqual(new Array(3).fill(model.config.text.embeddingDim));
+    expect(feats[0]).toEqual(feats[2]);
+    const [alone] = await model.sentenceFeatures(['emoji with a face']);
+    expect(Array.from(alone!).every((v, k) => Math.abs(v - feats[1]![k]!) < 1e-6)).toBe(true);
+    expect(Array.from(alone!).some((v, k) => Math.abs(v - feats[0]![k]!) > 1e-4)).toBe(true);
+    await expect(model.sentenceFeatures([])).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
   }, 120_000);
 
   it('mirrorgan probe refuses a run whose vocabulary lacks the probe words, naming them', async () => {
