@@ -311,7 +311,8 @@ export class GanTrainer {
   async #fixedSample(): Promise<FixedSample> {
     if (this.#fixed) return this.#fixed;
     const probes = (this.#deps.sampleCaptions ?? []).slice(0, MAX_PROBE_CAPTIONS);
-    const ds = this.#deps.test ?? this.#deps.train;
+    // Held-out captions when there are any (a folder dataset may have no test split).
+    const ds = this.#deps.test && this.#deps.test.size > 0 ? this.#deps.test : this.#deps.train;
     const n = Math.min(SAMPLE_COUNT - probes.length, ds.size);
     const drawn: string[] = [];
     if (n > 0) {

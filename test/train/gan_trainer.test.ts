@@ -114,6 +114,20 @@ describe('GanTrainer', () => {
     trainer.dispose();
   });
 
+  it('samples training captions when the test split is empty and there are no probes', async () => {
+    // A folder dataset without a `split` field has no test images.
+    const emptyTest = Object.create(data.test, { size: { value: 0 } }) as typeof data.test;
+    const runDir = path.join(tmp, 'run-notest');
+    const trainer = await GanTrainer.create({
+      config: tinyConfig(['train.maxIterations=1', 'train.sampleInterval=1', 'train.snapshotInterval=1']), runDir,
+      deps: { textEncoder: encoder(), vocabulary: data.vocabulary, train: data.train, test: emptyTest, sampleCaptions: [] }, progress: false,
+    });
+    await trainer.run({}, { progress: false });
+    const info = JSON.parse(fs.readFileSync(path.join(runDir, 'samples', 'iter_000001.json'), 'utf8'));
+    expect(info.captions.length).toBe(data.train.size);
+    trainer.dispose();
+  });
+
   it('the EMA decay is constant (official) or ramps up with train.emaWarmup', () => {
     expect(emaDecayAt({ emaDecay: 0.999, emaWarmup: false }, 0)).toBe(0.999);
     expect(emaDecayAt({ emaDecay: 0.999, emaWarmup: true }, 0)).toBeCloseTo(0.1, 12);
