@@ -11,9 +11,11 @@ export {
   type ExportTensorBoardOptions, type ReportOptions, type TensorBoardWriterOptions,
 } from './report/index.js';
 export {
-  colourShapeProbes, formatProbeLayout, formatProbeScore, formatProbeSummary, formatProbeTextSeparation, probeLayout, probeTextSeparation, ProbeReferences, scoreColourShape, summariseProbeScores, PROBE_COLOURS, PROBE_SHAPES,
-  type Probe, type ProbeCell, type ProbeColour, type ProbeHitStats, type ProbeLayout, type ProbeScore, type ProbeShape, type ProbeSummary, type ProbeTextSeparation,
+  colourShapeProbes, formatProbeLayout, formatProbeMatching, formatProbeScore, formatProbeSummary, formatProbeTextSeparation, probeLayout, probeMatching, probeReferenceFiles, probeTextSeparation,
+  ProbeReferences, scoreColourShape, summariseProbeScores, PROBE_COLOURS, PROBE_SHAPES,
+  type Probe, type ProbeCell, type ProbeColour, type ProbeHitStats, type ProbeLayout, type ProbeMatching, type ProbeScore, type ProbeShape, type ProbeSummary, type ProbeTextSeparation,
 } from './eval/colour_shape_probe.js';
+export { captionerCrossEntropies, damsmSentenceScores } from './eval/guide_scores.js';
 export { MirrorGAN, type GeneratedImage, type GenerateOptions, type MirrorGANTrainOptions } from './model/mirrorgan.js';
 export { GanTrainer, type CaptionLossHook, type GanTrainerDeps, type GanTrainerOptions, type IterationInfo, type TrainCallbacks, type TrainSummary } from './train/gan_trainer.js';
 export { trainPipeline, type TrainPipelineOptions, type TrainPipelineResult } from './train/pipeline.js';

@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: MIT
 // `mirrorgan probe`: does a run trained on the built-in OpenMoji set follow colours and shapes?
+import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { MirrorganError } from '../../lib/errors.js';
+import { dispose } from '../../lib/tensor.js';
 import {
-  colourShapeProbes, formatProbeLayout, formatProbeScore, formatProbeSummary, formatProbeTextSeparation, probeLayout, probeTextSeparation, ProbeReferences,
-  scoreColourShape, summariseProbeScores,
+  colourShapeProbes, formatProbeLayout, formatProbeMatching, formatProbeScore, formatProbeSummary, formatProbeTextSeparation, probeLayout, probeMatching,
+  probeReferenceFiles, probeTextSeparation, ProbeReferences, scoreColourShape, summariseProbeScores,
   PROBE_COLOURS,
-  type ProbeScore,
+  type Probe, type ProbeMatching, type ProbeScore,
 } from '../eval/colour_shape_probe.js';
+import { captionerCrossEntropies, damsmSentenceScores } from '../eval/guide_scores.js';
 import { MirrorGAN } from '../model/mirrorgan.js';
+import { DAMSM_FILES, loadDamsmImageEncoder } from '../stem/index.js';
+import { frozenCaptioner, hasCaptioner, loadCaptioner, readCaptionImages } from '../stream/index.js';
 import { integerAtLeast } from './options.js';
 
 export function probeCommand(): Command {
@@ -48,13 +53,49 @@ export function probeCommand(): Command {
       }
       const layout = await probeLayout(probes, pngsBySeed);
       const text = probeTextSeparation(probes, await model.sentenceFeatures(probes.map((p) => p.caption)));
+      const guides = await probeGuides(opts.run, model, probes);
       const summary = summariseProbeScores(scores);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ run: opts.run, conditioningNoise: opts.conditioningNoise, summary, layout, text, seeds: scores.map((sc, i) => ({ seed: seed + i, ...sc })) }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ run: opts.run, conditioningNoise: opts.conditioningNoise, summary, layout, text, ...guides, seeds: scores.map((sc, i) => ({ seed: seed + i, ...sc })) }, null, 2)}\n`);
         return;
       }
       const lines = [`seed ${seed}:`, formatProbeScore(scores[0] as ProbeScore), formatProbeSummary(summary), formatProbeLayout(layout), formatProbeTextSeparation(text)];
+      if (guides.redescription) lines.push(formatProbeMatching('redescription (STREAM caption cross-entropy on the real emoji)', guides.redescription));
+      if (guides.matching) lines.push(formatProbeMatching('matching (DAMSM sentence score on the real emoji)', guides.matching));
       if (opts.out) lines.push(`seed ${seed}'s images and grid.png in ${opts.out}`);
       process.stdout.write(`${lines.join('\n')}\n`);
     });
+}
+
+/**
+ * What the run's two guides make of the 24 real emoji: the STREAM captioner (when the run uses
+ * one) and the DAMSM image encoder (when it sits next to the text encoder). A guide that cannot
+ * tell the real "red circle" from "red square" cannot ask the generator for either.
+ */
+async function probeGuides(runDir: string, model: MirrorGAN, probes: Probe[]): Promise<{ redescription?: ProbeMatching; matching?: ProbeMatching }> {
+  const c = model.config;
+  const captions = probes.map((p) => p.caption);
+  const files = probeReferenceFiles();
+  const out: { redescription?: ProbeMatching; matching?: ProbeMatching } = {};
+  const capDir = c.train.captioner || path.join(runDir, 'stream');
+  if (c.train.lambda1 > 0 && (await hasCaptioner(capDir))) {
+    const cap = await loadCaptioner(capDir, { vocabulary: model.vocabulary });
+    const images = await readCaptionImages(files, cap.encoder.options.imageSize || 64);
+    try {
+      out.redescription = probeMatching(probes, await captionerCrossEntropies(frozenCaptioner(cap), model.vocabulary, images, captions), 'lower');
+    } finally {
+      dispose(images);
+    }
+  }
+  const damsmDir = path.dirname(c.train.netE || path.join(runDir, 'damsm', DAMSM_FILES.textEncoder));
+  if (fs.existsSync(path.join(damsmDir, DAMSM_FILES.state)) && fs.existsSync(path.join(damsmDir, DAMSM_FILES.imageEncoder))) {
+    const encoder = await loadDamsmImageEncoder(damsmDir);
+    const images = await readCaptionImages(files, c.damsm.imageSize);
+    try {
+      out.matching = probeMatching(probes, await damsmSentenceScores(encoder, images, await model.sentenceFeatures(captions)), 'higher');
+    } finally {
+      dispose(images);
+    }
+  }
+  return out;
 }

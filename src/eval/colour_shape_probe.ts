@@ -47,6 +47,11 @@ export function colourShapeProbes(): Probe[] {
   return PROBE_SHAPES.flatMap((shape) => PROBE_COLOURS.map((colour) => ({ caption: `${colour} ${shape}`, colour, shape })));
 }
 
+/** The 24 real reference emoji (SVG files of the `openmoji` package), in probe order. */
+export function probeReferenceFiles(openmojiDir = openMojiPackageDir()): string[] {
+  return PROBE_SHAPES.flatMap((shape) => HEXCODES[shape].map((h) => join(openmojiDir, 'color', 'svg', `${h}.svg`)));
+}
+
 interface Features {
   mask: Uint8Array;
   mean: [number, number, number];
@@ -297,4 +302,49 @@ export function probeTextSeparation(probes: readonly Probe[], features: readonly
 export function formatProbeTextSeparation(t: ProbeTextSeparation): string {
   return `text (STEM sentence-feature cosine): same colour, other shape ${t.otherShape.toFixed(2)}; same shape, other colour ${t.otherColour.toFixed(2)}` +
     ' (near 1 = the text encoder barely tells them apart)';
+}
+
+/**
+ * How well a network that scores (image, caption) pairs — STREAM's caption cross-entropy,
+ * DAMSM's sentence score — tells the probe captions apart on the *real* emoji. Training can
+ * only ask the generator for what its guides can see: a captioner that gives "red circle" and
+ * "red square" the same likelihood on a real red circle cannot push a sample towards either.
+ */
+export interface ProbeMatching {
+  /** Real images whose own caption scores best among their colour's three shapes (chance 1/3). */
+  shape: number;
+  /** Real images whose own caption scores best among their shape's eight colours (chance 1/8). */
+  colour: number;
+  /** Number of images (24). */
+  images: number;
+}
+
+/**
+ * `scores[i][j]`: the score of caption `probes[j]` for the real emoji of `probes[i]` (e.g. from
+ * `probeReferenceFiles`); `better` says which way is better (`lower` for a cross-entropy).
+ * Ties count as misses.
+ */
+export function probeMatching(probes: readonly Probe[], scores: readonly ArrayLike<number>[], better: 'higher' | 'lower'): ProbeMatching {
+  const n = probes.length;
+  if (scores.length !== n || scores.some((r) => r.length !== n)) throw invalidArg('scores', `a ${n} x ${n} matrix (one row per real image, one column per caption)`, `${scores.length} rows`);
+  const sign = better === 'higher' ? 1 : -1;
+  const wins = (i: number, rivals: (p: Probe) => boolean): boolean => {
+    const row = scores[i] as ArrayLike<number>;
+    const own = sign * (row[i] as number);
+    for (let j = 0; j < n; j++) if (j !== i && rivals(probes[j] as Probe) && !(own > sign * (row[j] as number))) return false;
+    return Number.isFinite(own);
+  };
+  let shape = 0;
+  let colour = 0;
+  for (let i = 0; i < n; i++) {
+    const p = probes[i] as Probe;
+    if (wins(i, (q) => q.colour === p.colour && q.shape !== p.shape)) shape++;
+    if (wins(i, (q) => q.shape === p.shape && q.colour !== p.colour)) colour++;
+  }
+  return { shape, colour, images: n };
+}
+
+/** One line for {@link probeMatching}, e.g. `redescription (STREAM, …): right shape 8/24 …`. */
+export function formatProbeMatching(label: string, m: ProbeMatching): string {
+  return `${label}: right shape ${m.shape}/${m.images} (chance ${m.images / 3}), right colour ${m.colour}/${m.images} (chance ${m.images / 8})`;
 }

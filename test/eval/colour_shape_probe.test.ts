@@ -4,8 +4,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  colourShapeProbes, formatProbeLayout, formatProbeScore, formatProbeSummary, formatProbeTextSeparation, probeLayout, probeTextSeparation, ProbeReferences,
-  scoreColourShape, summariseProbeScores,
+  colourShapeProbes, formatProbeLayout, formatProbeMatching, formatProbeScore, formatProbeSummary, formatProbeTextSeparation, probeLayout, probeMatching,
+  probeReferenceFiles, probeTextSeparation, ProbeReferences, scoreColourShape, summariseProbeScores,
 } from '../../src/eval/colour_shape_probe.js';
 import { openMojiPackageDir } from '../../src/data/index.js';
 
@@ -103,5 +103,25 @@ describe('colour x shape probe', () => {
     expect(balanced.otherColour).toBeCloseTo(0.5, 6);
     expect(formatProbeTextSeparation(colourOnly)).toContain('same colour, other shape 1.00; same shape, other colour 0.00');
     expect(() => probeTextSeparation(probes, [])).toThrow(/24 sentence features/);
+  });
+
+  it('lists the real reference emoji in probe order', () => {
+    expect(probeReferenceFiles('/om').map((f) => path.basename(f, '.svg'))).toEqual(HEX);
+  });
+
+  it("measures which probe captions a guide network tells apart on the real emoji", () => {
+    const probes = colourShapeProbes();
+    // A guide that sees colour only: every caption of the image's colour scores the same.
+    const colourOnly = probes.map((p) => probes.map((q) => (q.colour === p.colour ? 1 : 0)));
+    expect(probeMatching(probes, colourOnly, 'higher')).toEqual({ shape: 0, colour: 24, images: 24 });  // ties are misses
+    // Shape and colour, one worth more: the image's own caption is the unique best.
+    const both = probes.map((p) => probes.map((q) => (q.colour === p.colour ? 2 : 0) + (q.shape === p.shape ? 1 : 0)));
+    expect(probeMatching(probes, both, 'higher')).toEqual({ shape: 24, colour: 24, images: 24 });
+    // The same as a cross-entropy (lower is better), and one that prefers the next shape.
+    expect(probeMatching(probes, both.map((r) => r.map((v) => -v)), 'lower')).toEqual({ shape: 24, colour: 24, images: 24 });
+    const nextShape = probes.map((p, i) => probes.map((q, j) => (q.colour === p.colour ? 1 : 0) + (j === (i + 8) % 24 ? 1 : 0)));
+    expect(probeMatching(probes, nextShape, 'higher')).toEqual({ shape: 0, colour: 24, images: 24 });
+    expect(formatProbeMatching('redescription', { shape: 8, colour: 3, images: 24 })).toBe('redescription: right shape 8/24 (chance 8), right colour 3/24 (chance 3)');
+    expect(() => probeMatching(probes, colourOnly.slice(1), 'higher')).toThrow(/24 x 24 matrix/);
   });
 });
