@@ -52,8 +52,9 @@ export function probeCommand(): Command {
         }
       }
       const layout = await probeLayout(probes, pngsBySeed);
-      const text = probeTextSeparation(probes, await model.sentenceFeatures(probes.map((p) => p.caption)));
-      const guides = await probeGuides(opts.run, model, probes);
+      const sentences = await model.sentenceFeatures(probes.map((p) => p.caption));
+      const text = probeTextSeparation(probes, sentences);
+      const guides = await probeGuides(opts.run, model, probes, sentences);
       const summary = summariseProbeScores(scores);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ run: opts.run, conditioningNoise: opts.conditioningNoise, summary, layout, text, ...guides, seeds: scores.map((sc, i) => ({ seed: seed + i, ...sc })) }, null, 2)}\n`);
@@ -72,7 +73,7 @@ export function probeCommand(): Command {
  * one) and the DAMSM image encoder (when it sits next to the text encoder). A guide that cannot
  * tell the real "red circle" from "red square" cannot ask the generator for either.
  */
-async function probeGuides(runDir: string, model: MirrorGAN, probes: Probe[]): Promise<{ redescription?: ProbeMatching; matching?: ProbeMatching }> {
+async function probeGuides(runDir: string, model: MirrorGAN, probes: Probe[], sentences: Float32Array[]): Promise<{ redescription?: ProbeMatching; matching?: ProbeMatching }> {
   const c = model.config;
   const captions = probes.map((p) => p.caption);
   const files = probeReferenceFiles();
@@ -92,7 +93,7 @@ async function probeGuides(runDir: string, model: MirrorGAN, probes: Probe[]): P
     const encoder = await loadDamsmImageEncoder(damsmDir);
     const images = await readCaptionImages(files, c.damsm.imageSize);
     try {
-      out.matching = probeMatching(probes, await damsmSentenceScores(encoder, images, await model.sentenceFeatures(captions)), 'higher');
+      out.matching = probeMatching(probes, await damsmSentenceScores(encoder, images, sentences), 'higher');
     } finally {
       dispose(images);
     }

@@ -27,7 +27,7 @@ export async function captionerCrossEntropies(captioner: FrozenCaptioner, vocabu
   try {
     for (let j = 0; j < captions.length; j++) {
       const { ids, unknown } = vocabulary.encodeCaption(captions[j] as string);
-      if (unknown.length > 0 || ids.length === 0) throw invalidArg(`captions[${j}]`, 'a caption in the captioner\'s vocabulary', captions[j]);
+      if (unknown.length > 0) throw invalidArg(`captions[${j}]`, 'a caption in the captioner\'s vocabulary', captions[j]);
       const L = ids.length;
       // Every row gets the same caption, so all lengths are equal and the packed (time-major)
       // rows are step t of image i at t·N + i.
