@@ -29,6 +29,7 @@ interface SelectOptions {
   size: string;
   limit?: string;
   skinTones: 'all' | 'base';
+  attributeCaptions: boolean;
   progress: boolean;
   json?: boolean;
 }
@@ -41,6 +42,7 @@ function withSelection(cmd: Command): Command {
     .addOption(new Option('-s, --size <px>', 'largest training size; images are cached at size·76/64').choices(['64', '128', '256']).default('256'))
     .option('--limit <n>', 'OpenMoji only: use an evenly spread subset of n emoji')
     .addOption(new Option('--skin-tones <which>', 'OpenMoji only: all skin-tone variants of people emoji, or only the base one').choices(['all', 'base']).default('all'))
+    .option('--no-attribute-captions', 'OpenMoji only: metadata captions only, without the shape and colour captions read from the pictures')
     .option('--no-progress', 'plain progress lines instead of a bar')
     .option('--json', 'print the summary as JSON');
 }
@@ -55,6 +57,7 @@ function loadOptions(o: SelectOptions): LoadDatasetOptions {
     opts.openmoji = { limit };
   }
   if (o.skinTones === 'base') opts.openmoji = { ...opts.openmoji, skinTones: 'base' };
+  if (o.attributeCaptions === false) opts.openmoji = { ...opts.openmoji, attributeCaptions: false };
   return opts;
 }
 
@@ -108,7 +111,7 @@ function print(s: Summary, size: number, json: boolean | undefined): void {
     ['dataset', `${s.dataset} (${s.root})`],
     ...(['train', 'test'] as const).map((k): [string, string] => [k, `${s.splits[k].images} images, ${s.splits[k].classes} classes, ${s.splits[k].captions} captions`]),
     ['vocabulary', `${s.vocabulary} words (including <end>)`],
-    ['cache', s.cache ? `${s.cache.dir} (${s.imageSide} px for ${size} px training, ${formatBytes(s.cache.bytes)})` : 'not built yet: run `mirrorgan data build` with the same options'],
+    ['cache', s.cache ? `${s.cache.dir} (${s.imageSide} px for ${size} px training, ${formatBytes(s.cache.bytes)})` : 'not built yet: run `mirrorgan data build` with the same options' + (s.dataset === 'openmoji' ? ' (captions counted without the attribute captions read from the pictures)' : '')],
   ];
   if (s.attribution) rows.push(['licence', s.attribution]);
   for (const [k, v] of rows) process.stdout.write(`${k.padEnd(11)} ${v}\n`);
@@ -154,7 +157,9 @@ export function dataCommand(): Command {
           () => true,
           () => false,
         );
-        // With a cache this is a fast reuse; without one, images are only stat'ed, never decoded.
+        // With a cache this is a fast reuse; without one, images are only stat'ed, never decoded
+        // (so OpenMoji's attribute captions, which are read from the pictures, are not counted).
+        if (!built && o.dataset === 'openmoji') opts.openmoji = { ...opts.openmoji, attributeCaptions: false };
         const d = await loadDataset({ ...opts, cache: built, logger: { warn: () => undefined, info: () => undefined } });
         await d.close();
         print(summarize(d), Number(o.size), o.json);

@@ -54,7 +54,13 @@ export function resolveConfig(options: ResolveOptions = {}): MirrorGANConfig {
     if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new MirrorganError('ERR_INVALID_ARG', `${file}: expected a mapping of config fields`);
     const d = doc as Record<string, unknown>;
     if (!preset && typeof d.preset === 'string') preset = d.preset;
-    return { file, entries: flatten(d) };
+    const entries = flatten(d);
+    // A run's own config.json from before attribute captions existed: keep its captions as they were.
+    const dataset = d.dataset as Record<string, unknown> | undefined;
+    if (typeof d.preset === 'string' && dataset && typeof dataset === 'object' && 'skinTones' in dataset && !('attributeCaptions' in dataset)) {
+      entries.push(['dataset.attributeCaptions', false]);
+    }
+    return { file, entries };
   });
   preset ??= 'cpu';
   const apply = PRESETS[preset];

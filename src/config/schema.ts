@@ -24,6 +24,10 @@ export interface MirrorGANConfig {
     limit: number;
     /** OpenMoji only: 'all' skin-tone variants of people emoji, or only the 'base' (yellow) one. */
     skinTones: 'all' | 'base';
+    /** OpenMoji only: add captions measured from the pictures (outline shape, main colour). */
+    attributeCaptions: boolean;
+    /** OpenMoji only, with attribute captions: recoloured copies of each shaped training emoji (0–7). */
+    recolour: number;
   };
   tree: {
     /** Number of generator stages: 1 (64 px), 2 (64, 128) or 3 (64, 128, 256). TREE.BRANCH_NUM */
@@ -146,6 +150,8 @@ export const FIELDS: readonly Field[] = [
   { key: 'dataset.cacheDir', kind: 'string' },
   { key: 'dataset.limit', kind: 'int', min: 0, max: 1e6 },
   { key: 'dataset.skinTones', kind: 'enum', values: ['all', 'base'] },
+  { key: 'dataset.attributeCaptions', kind: 'bool' },
+  { key: 'dataset.recolour', kind: 'int', min: 0, max: 7 },
   { key: 'tree.branchNum', official: 'TREE.BRANCH_NUM', kind: 'int', min: 1, max: 3 },
   { key: 'tree.baseSize', official: 'TREE.BASE_SIZE', kind: 'int', min: 64, max: 64 },
   { key: 'gan.gfDim', official: 'GAN.GF_DIM', kind: 'int', min: 1, max: 1024 },
@@ -213,7 +219,7 @@ const OFFICIAL_TO_KEY = new Map(FIELDS.filter((f) => f.official).map((f) => [f.o
 export function defaults(): MirrorGANConfig {
   return {
     preset: 'default',
-    dataset: { name: 'openmoji', root: '', cacheDir: '', limit: 0, skinTones: 'all' },
+    dataset: { name: 'openmoji', root: '', cacheDir: '', limit: 0, skinTones: 'all', attributeCaptions: true, recolour: 3 },
     tree: { branchNum: 3, baseSize: 64 },
     gan: { gfDim: 32, dfDim: 64, zDim: 100, conditionDim: 100, rNum: 2, sentenceAttention: 'official', maskTiling: 'official' },
     text: { embeddingDim: 256, wordsNum: 18, rnnType: 'LSTM' },
@@ -332,9 +338,9 @@ export function sampleCaptionsOf(train: MirrorGANConfig['train'], datasetDefault
 
 /** The OpenMoji scan options a configuration asks for (undefined = the whole set). */
 export function openMojiOptionsOf(d: MirrorGANConfig['dataset']): OpenMojiOptions | undefined {
-  const skinTones = d.skinTones ?? 'all';  // configs saved before the field existed
-  if (d.name !== 'openmoji' || (!d.limit && skinTones === 'all')) return undefined;
-  return { ...(d.limit ? { limit: d.limit } : {}), ...(skinTones !== 'all' ? { skinTones } : {}) };
+  const skinTones = d.skinTones ?? 'all';
+  if (d.name !== 'openmoji') return undefined;
+  return { ...(d.limit ? { limit: d.limit } : {}), ...(skinTones !== 'all' ? { skinTones } : {}), attributeCaptions: d.attributeCaptions ?? true, ...(d.recolour ? { recolour: d.recolour } : {}) };
 }
 
 /** Cross-field checks that no single range can express. */

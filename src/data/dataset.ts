@@ -238,6 +238,51 @@ export async function loadDataset(options: LoadDatasetOptions = {}): Promise<Loa
   };
   if (s.renumberClasses) for (const split of ['train', 'test'] as const) kept[split].forEach((p, i) => (p.item.classId = i));
 
+  const readSource = cache
+    ? (item: SourceItem) => (cache as ImageCache).read(slots.get(item) as CacheSlot)
+    : async (item: SourceItem) => (await decodeImage(item.image, { side, ...(options.svgRenderSize ? { svgRenderSize: options.svgRenderSize } : {}) })).image;
+  const readImage = async (item: SourceItem) => {
+    const image = await readSource(item);
+    return item.transform ? item.transform(image) : image;
+  };
+  if (s.describe) {
+    const describe = s.describe;
+    const variants = new Map<Prepared, Prepared[]>();
+    let nextClass = Math.max(-1, ...[...kept.train, ...kept.test].map((p) => p.item.classId)) + 1;
+    const addTokens = (into: string[][], lines: readonly string[]) => {
+      const seen = new Set(into.map((t) => t.join(' ')));
+      for (const line of lines) {
+        const tokens = tokenize(line);
+        if (tokens.length > 0 && !seen.has(tokens.join(' '))) {
+          seen.add(tokens.join(' '));
+          into.push(tokens);
+        }
+      }
+    };
+    const train = new Set(kept.train);
+    await runPool([...kept.train, ...kept.test], 8, async (p) => {
+      const d = describe(p.item, await readImage(p.item));
+      addTokens(p.tokens, d.captions);
+      if (!train.has(p) || !d.variants?.length) return;
+      variants.set(p, d.variants.map((v) => {
+        const item: SourceItem = { key: `${p.item.key}~${v.suffix}`, classId: 0, image: p.item.image, transform: v.transform };
+        const slot = slots.get(p.item);
+        if (slot) slots.set(item, slot);
+        const tokens: string[][] = [];
+        addTokens(tokens, v.captions);
+        return { item, tokens };
+      }));
+    });
+    // Variants go after the source items, in source order, so indices of the originals stay put.
+    for (const p of [...kept.train]) {
+      for (const v of variants.get(p) ?? []) {
+        if (v.tokens.length === 0) continue;
+        v.item.classId = nextClass++;
+        kept.train.push(v);
+      }
+    }
+  }
+
   const vocabulary = options.vocabulary ?? s.vocabulary ?? Vocabulary.fromTokens([...kept.train, ...kept.test].flatMap((p) => p.tokens));
   let unknownWords = 0;
   let unknownCaptions = 0;
@@ -280,9 +325,6 @@ export async function loadDataset(options: LoadDatasetOptions = {}): Promise<Loa
     );
   }
 
-  const readImage = cache
-    ? (item: SourceItem) => (cache as ImageCache).read(slots.get(item) as CacheSlot)
-    : async (item: SourceItem) => (await decodeImage(item.image, { side, ...(options.svgRenderSize ? { svgRenderSize: options.svgRenderSize } : {}) })).image;
   const make = (split: Split, part: { items: SourceItem[]; captions: number[][][] }): Dataset =>
     new SplitDataset(s.name, split, part.items, part.captions, vocabulary, side, readImage);
 

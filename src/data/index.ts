@@ -14,7 +14,7 @@ export { loadDataset, resolveCacheRoot, datasetCacheDir, DATASET_KINDS, DEFAULT_
 export type { LoadDatasetOptions, LoadedDataset } from './dataset.js';
 export { DataLoader } from './loader.js';
 export type { Batch, LoaderOptions } from './loader.js';
-export type { Dataset, DatasetKind, Split, RgbImage, ImageRef, SourceItem, SourceScan, BBox } from './types.js';
+export type { Dataset, DatasetKind, Split, RgbImage, ImageRef, SourceItem, SourceScan, BBox, Described } from './types.js';
 export { DataError } from './errors.js';
 export type { DataErrorCode } from './errors.js';
 export { DataReport, stderrLogger } from './report.js';
@@ -40,6 +40,8 @@ export {
   OPENMOJI_SPLIT_SEED,
 } from './openmoji.js';
 export type { OpenMojiOptions, OpenMojiRecord } from './openmoji.js';
+export { describeEmoji, attributeCaptions, recolourEmoji, EMOJI_SHAPES, OPENMOJI_PALETTE, RECOLOUR_TARGETS } from './emoji_attributes.js';
+export type { EmojiAttributes, EmojiShape, DescribeOptions } from './emoji_attributes.js';
 export { scanCub, readCubBoxes, CUB_CAPTIONS_PER_IMAGE } from './cub.js';
 export { scanCoco, COCO_CAPTIONS_PER_IMAGE } from './coco.js';
 export { scanFolder, FOLDER_IMAGE_EXTENSIONS } from './folder.js';

@@ -9,9 +9,11 @@
  * `extras-openmoji` subgroups `brand` and `flags` (logos, flag variants). OpenMoji 17: 4,004 of
  * 4,495 emoji; see {@link selectOpenMoji}.
  *
- * Captions (up to 10 per emoji) only use the `annotation`, `tags`, `openmoji_tags`, `group` and
+ * Captions (up to 10 per emoji) use the `annotation`, `tags`, `openmoji_tags`, `group` and
  * `subgroups` fields, joined with the fixed template words "an emoji of", "a", "emoji", "from",
  * "with", "and". Skin-tone variants with no tags of their own use the tags of their base emoji.
+ * Unless `attributeCaptions` is false, one or two more say what the picture looks like (outline
+ * shape and main colour, measured from the rendered pixels: `emoji_attributes.ts`).
  *
  * Split: by base emoji (`skintone_base_hexcode`, else the emoji itself), so skin-tone variants
  * always share a split and a class; a base goes to test when a seeded hash of its hexcode falls
@@ -21,9 +23,10 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
+import { attributeCaptions, describeEmoji, namesColour, RECOLOUR_TARGETS, recolourEmoji } from './emoji_attributes.js';
 import { DataError } from './errors.js';
 import { deriveSeed } from './rng.js';
-import type { SourceItem, SourceScan } from './types.js';
+import type { Described, SourceItem, SourceScan } from './types.js';
 
 /** Attribution that must travel with anything built from OpenMoji. */
 export const OPENMOJI_ATTRIBUTION =
@@ -72,6 +75,21 @@ export interface OpenMojiOptions {
    * colour only, so `'base'` gives a small model far more colours and shapes per iteration.
    */
   skinTones?: 'all' | 'base';
+  /**
+   * Add captions read from each picture (default true): its outline shape and main colour,
+   * e.g. "yellow circle" and "a yellow circle emoji of grinning face" for a face, "a green emoji
+   * of pea pod" where no shape fits; see `emoji_attributes.ts`. Off = metadata captions only.
+   */
+  attributeCaptions?: boolean;
+  /**
+   * With attribute captions: this many recoloured copies (0–7, default 0) of every training
+   * emoji that has an outline shape and a coloured fill, each repainted in another of the eight
+   * probe colours (chosen by a seeded hash of its key) and captioned with the new colour only
+   * ("red circle", "a red circle emoji of grinning face"; the short form alone when the name
+   * itself says a colour, as "blue square" does). They break OpenMoji's tie of colour to
+   * shape (circles are yellow faces, squares blue buttons).
+   */
+  recolour?: number;
   /** Share of base emoji in the test split (default 0.1). */
   testFraction?: number;
   /** Split seed (default 2019). */
@@ -168,5 +186,38 @@ export async function scanOpenMoji(options: OpenMojiOptions = {}): Promise<Sourc
     const inTest = deriveSeed(seed, base) / 4294967296 < fraction;
     (inTest ? test : train).push(item);
   }
-  return { name: 'openmoji', root: dir, train, test, captionsPerImage: 10, attribution: OPENMOJI_ATTRIBUTION };
+  const scan: SourceScan = { name: 'openmoji', root: dir, train, test, captionsPerImage: 10, attribution: OPENMOJI_ATTRIBUTION };
+  const recolour = options.recolour ?? 0;
+  if (!Number.isInteger(recolour) || recolour < 0 || recolour > RECOLOUR_TARGETS.length - 1) {
+    throw new DataError('ERR_DATA_INVALID_OPTION', `Expected an integer between 0 and ${RECOLOUR_TARGETS.length - 1} for recolour but received ${JSON.stringify(options.recolour)}`);
+  }
+  if (options.attributeCaptions ?? true) {
+    const names = new Map(selected.map((r) => [r.hexcode, r.annotation.trim()]));
+    const trainKeys = new Set(train.map((i) => i.key));
+    scan.describe = (item, image): Described => {
+      const attributes = describeEmoji(image);
+      if (!attributes) return { captions: [] };
+      const name = names.get(item.key) ?? '';
+      const out: Described = { captions: attributeCaptions(name, attributes) };
+      const from = attributes.colour;
+      if (recolour > 0 && attributes.shape && trainKeys.has(item.key) && RECOLOUR_TARGETS.includes(from)) {
+        // A seeded shuffle of the other colours; the first `recolour` are this emoji's variants.
+        const others = RECOLOUR_TARGETS.filter((c) => c !== from);
+        let h = deriveSeed(seed, `recolour:${item.key}`);
+        for (let i = others.length - 1; i > 0; i--) {
+          h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> 0;
+          const j = h % (i + 1);
+          [others[i], others[j]] = [others[j] as string, others[i] as string];
+        }
+        out.variants = others.slice(0, recolour).map((to) => ({
+          suffix: to,
+          // "a purple heart emoji of red heart" would contradict itself: short form only then.
+          captions: attributeCaptions(name, { ...attributes, colour: to }).slice(0, namesColour(name) ? 1 : 2),
+          transform: (img) => recolourEmoji(img, from, to),
+        }));
+      }
+      return out;
+    };
+  }
+  return scan;
 }

@@ -36,6 +36,19 @@ export interface SourceItem {
   captions?: string[];
   /** Pre-tokenized captions (from `captions.pickle`), already in the scan's vocabulary. */
   captionIds?: number[][];
+  /** Applied to the decoded image on every read (recoloured training variants). */
+  transform?: (image: RgbImage) => RgbImage;
+}
+
+/** What a scan's `describe` hook adds for one item, from its decoded picture. */
+export interface Described {
+  /** Extra caption lines for the item itself. */
+  captions: string[];
+  /**
+   * Training-only variants of the picture (train items only): each becomes an item of its own,
+   * keyed `<key>~<suffix>`, with a class of its own and only these captions.
+   */
+  variants?: { suffix: string; captions: string[]; transform: (image: RgbImage) => RgbImage }[];
 }
 
 /** What a layout scanner (cub.ts, coco.ts, folder.ts, openmoji.ts) returns. */
@@ -56,6 +69,11 @@ export interface SourceScan {
   attribution?: string;
   /** Class ids are image indices; renumber them 0..N−1 after bad items are skipped (COCO). */
   renumberClasses?: boolean;
+  /**
+   * Extra captions (and training variants) read from the decoded picture (OpenMoji's attribute
+   * captions and recoloured variants), added after the `captionsPerImage` cut.
+   */
+  describe?: (item: SourceItem, image: RgbImage) => Described;
 }
 
 /** A decoded image: interleaved RGB uint8, row-major (H, W, 3). */

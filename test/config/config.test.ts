@@ -62,10 +62,23 @@ describe('configuration', () => {
     expect(c.dataset.skinTones).toBe('base');
     expect(c.train).toMatchObject({ lambda1: 10, lambda: 5, emaWarmup: true });
     expect(c.tree.branchNum).toBe(2);
-    expect(openMojiOptionsOf({ ...c.dataset, skinTones: 'base' })).toEqual({ skinTones: 'base' });
-    expect(openMojiOptionsOf({ ...c.dataset, skinTones: 'all', limit: 0 })).toBeUndefined();
-    expect(openMojiOptionsOf({ ...c.dataset, skinTones: 'all', limit: 8 })).toEqual({ limit: 8 });
+    expect(c.dataset).toMatchObject({ attributeCaptions: true, recolour: 3 });
+    expect(openMojiOptionsOf({ ...c.dataset, skinTones: 'base' })).toEqual({ skinTones: 'base', attributeCaptions: true, recolour: 3 });
+    expect(openMojiOptionsOf({ ...c.dataset, skinTones: 'all', limit: 0, attributeCaptions: false, recolour: 0 })).toEqual({ attributeCaptions: false });
+    expect(openMojiOptionsOf({ ...c.dataset, skinTones: 'all', limit: 8 })).toEqual({ limit: 8, attributeCaptions: true, recolour: 3 });
+    expect(() => resolveConfig({ set: ['dataset.recolour=8'] })).toThrow(/between 0 and 7 for dataset.recolour/);
+    expect(openMojiOptionsOf({ ...c.dataset, name: 'cub' })).toBeUndefined();
     expect(() => resolveConfig({ set: ['dataset.skinTones=dark'] })).toThrow(/one of all, base for dataset.skinTones/);
+  });
+
+  it("a run's config.json from before attribute captions keeps its captions; YAML files get the default", () => {
+    const saved = resolveConfig();
+    const { attributeCaptions: _dropped, ...oldDataset } = saved.dataset;
+    const old = yml('old-run.json', JSON.stringify({ ...saved, dataset: oldDataset }));
+    expect(resolveConfig({ files: [old] }).dataset.attributeCaptions).toBe(false);
+    expect(resolveConfig({ files: [old], set: ['dataset.attributeCaptions=true'] }).dataset.attributeCaptions).toBe(true);
+    expect(resolveConfig({ files: [yml('now.json', JSON.stringify(saved))] }).dataset.attributeCaptions).toBe(true);
+    expect(resolveConfig({ files: [yml('user.yml', 'dataset:\n  limit: 40\n')] }).dataset.attributeCaptions).toBe(true);
   });
 
   it('train.sampleCaptions: the dataset default, none, or up to 8 captions separated by |', () => {
