@@ -246,7 +246,34 @@ export async function loadDataset(options: LoadDatasetOptions = {}): Promise<Loa
     return item.transform ? item.transform(image) : image;
   };
   if (s.describe) {
-    const describe = s.describe;
+    const describe = s.describe.fn;
+    const describeSide = s.describe.side;
+    // The picture the describer sees: always at its own side, so 64, 128 and 256 px training
+    // (76, 152, 304 px caches) get the same captions and variants.
+    let readForDescribe: (item: SourceItem) => Promise<RgbImage>;
+    let describeCache: ImageCache | null = null;
+    const all = [...kept.train, ...kept.test];
+    if (describeSide === side) {
+      readForDescribe = readSource;
+    } else if (cacheDir) {
+      const quiet: DataLogger = { warn: () => undefined, info: (m) => logger.info(m) };
+      const built = await ImageCache.build(all.map((p) => ({ key: p.item.key, image: p.item.image })), {
+        // Skips were reported by the main build; only its progress lines are worth showing.
+        dir: cacheDir, side: describeSide, report: new DataReport(kind, quiet), logger: quiet, label: `${s.name} (for attribute captions)`,
+        ...(options.progress !== undefined ? { progress: options.progress } : {}),
+        ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+        ...(options.svgRenderSize !== undefined ? { svgRenderSize: options.svgRenderSize } : {}),
+      });
+      describeCache = built.cache;
+      const describeSlots = new Map(all.map((p, i) => [p.item, built.slots[i]]));
+      readForDescribe = async (item) => {
+        const slot = describeSlots.get(item);
+        if (!slot) throw new DataError('ERR_DATA_BAD_FORMAT', `${item.key}: cannot decode ${item.image.path} at ${describeSide} px for its attribute captions`);
+        return (describeCache as ImageCache).read(slot);
+      };
+    } else {
+      readForDescribe = async (item) => (await decodeImage(item.image, { side: describeSide, ...(options.svgRenderSize ? { svgRenderSize: options.svgRenderSize } : {}) })).image;
+    }
     const variants = new Map<Prepared, Prepared[]>();
     let nextClass = Math.max(-1, ...[...kept.train, ...kept.test].map((p) => p.item.classId)) + 1;
     const addTokens = (into: string[][], lines: readonly string[]) => {
@@ -260,8 +287,9 @@ export async function loadDataset(options: LoadDatasetOptions = {}): Promise<Loa
       }
     };
     const train = new Set(kept.train);
-    await runPool([...kept.train, ...kept.test], 8, async (p) => {
-      const d = describe(p.item, await readImage(p.item));
+    try {
+      await runPool(all, 8, async (p) => {
+        const d = describe(p.item, await readForDescribe(p.item));
       addTokens(p.tokens, d.captions);
       if (!train.has(p) || !d.variants?.length) return;
       variants.set(p, d.variants.map((v) => {
@@ -272,7 +300,10 @@ export async function loadDataset(options: LoadDatasetOptions = {}): Promise<Loa
         addTokens(tokens, v.captions);
         return { item, tokens };
       }));
-    });
+      });
+    } finally {
+      await describeCache?.close();
+    }
     // Variants go after the source items, in source order, so indices of the originals stay put.
     for (const p of [...kept.train]) {
       for (const v of variants.get(p) ?? []) {

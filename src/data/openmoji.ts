@@ -26,7 +26,7 @@ import { dirname, join } from 'node:path';
 import { attributeCaptions, describeEmoji, namesColour, RECOLOUR_TARGETS, recolourEmoji } from './emoji_attributes.js';
 import { DataError } from './errors.js';
 import { deriveSeed } from './rng.js';
-import type { Described, SourceItem, SourceScan } from './types.js';
+import type { Described, RgbImage, SourceItem, SourceScan } from './types.js';
 
 /** Attribution that must travel with anything built from OpenMoji. */
 export const OPENMOJI_ATTRIBUTION =
@@ -47,6 +47,12 @@ export const OPENMOJI_PROBE_CAPTIONS: readonly string[] = [
   'red circle', 'green circle', 'blue circle', 'yellow circle',
   'red heart', 'green heart', 'blue heart', 'yellow heart',
 ];
+
+/**
+ * Side of the picture the attribute captions are measured on (the 128 px training cache), at
+ * every training size: the 76 px cache is too coarse for a heart's tip.
+ */
+export const OPENMOJI_DESCRIBE_SIDE = 152;
 
 /** Default share of base emoji in the test split. */
 export const OPENMOJI_TEST_FRACTION = 0.1;
@@ -194,7 +200,7 @@ export async function scanOpenMoji(options: OpenMojiOptions = {}): Promise<Sourc
   if (options.attributeCaptions ?? true) {
     const names = new Map(selected.map((r) => [r.hexcode, r.annotation.trim()]));
     const trainKeys = new Set(train.map((i) => i.key));
-    scan.describe = (item, image): Described => {
+    const describe = (item: SourceItem, image: RgbImage): Described => {
       const attributes = describeEmoji(image);
       if (!attributes) return { captions: [] };
       const name = names.get(item.key) ?? '';
@@ -218,6 +224,7 @@ export async function scanOpenMoji(options: OpenMojiOptions = {}): Promise<Sourc
       }
       return out;
     };
+    scan.describe = { side: OPENMOJI_DESCRIBE_SIDE, fn: describe };
   }
   return scan;
 }

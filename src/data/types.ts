@@ -73,7 +73,14 @@ export interface SourceScan {
    * Extra captions (and training variants) read from the decoded picture (OpenMoji's attribute
    * captions and recoloured variants), added after the `captionsPerImage` cut.
    */
-  describe?: (item: SourceItem, image: RgbImage) => Described;
+  describe?: {
+    /**
+     * Short side of the image `fn` sees, whatever size the dataset is loaded at, so every cache
+     * size gives the same captions (read from that size's cache, built if missing).
+     */
+    side: number;
+    fn: (item: SourceItem, image: RgbImage) => Described;
+  };
 }
 
 /** A decoded image: interleaved RGB uint8, row-major (H, W, 3). */

@@ -138,6 +138,25 @@ describe('attribute captions in the built-in dataset', () => {
     }
   });
 
+  it('gives the same captions and copies at every training size (measured at 152 px)', async () => {
+    const load = (imageSize: number) =>
+      loadDataset({ cacheDir: dir, imageSize, openmoji: { limit: 40, testFraction: 0, recolour: 2 }, logger: captureLogger() });
+    const small = await load(64);
+    const large = await load(128);
+    try {
+      expect(small.imageSide).toBe(76);
+      expect(small.train.keys).toEqual(large.train.keys);
+      expect(small.train.captions).toEqual(large.train.captions);
+      const copy = small.train.keys.findIndex((k) => k.includes('~'));
+      expect(copy).toBeGreaterThan(0);
+      const img = await small.train.readImage(copy);
+      expect([img.width, img.height]).toEqual([76, 76]); // copies come at the training size
+    } finally {
+      await small.close();
+      await large.close();
+    }
+  });
+
   it('recolour adds repainted copies of shaped training emoji, with their own class and captions', async () => {
     const load = (recolour: number, testFraction = 0) =>
       loadDataset({ cacheDir: dir, imageSize: 64, openmoji: { limit: 80, testFraction, recolour }, logger: captureLogger() });
