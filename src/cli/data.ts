@@ -30,6 +30,7 @@ interface SelectOptions {
   limit?: string;
   skinTones: 'all' | 'base';
   attributeCaptions: boolean;
+  recolour?: string;
   progress: boolean;
   json?: boolean;
 }
@@ -43,6 +44,7 @@ function withSelection(cmd: Command): Command {
     .option('--limit <n>', 'OpenMoji only: use an evenly spread subset of n emoji')
     .addOption(new Option('--skin-tones <which>', 'OpenMoji only: all skin-tone variants of people emoji, or only the base one').choices(['all', 'base']).default('all'))
     .option('--no-attribute-captions', 'OpenMoji only: metadata captions only, without the shape and colour captions read from the pictures')
+    .option('--recolour <n>', 'OpenMoji only: recoloured copies of each shaped training emoji, 0-7 (training configs default to 3)', '0')
     .option('--no-progress', 'plain progress lines instead of a bar')
     .option('--json', 'print the summary as JSON');
 }
@@ -58,6 +60,11 @@ function loadOptions(o: SelectOptions): LoadDatasetOptions {
   }
   if (o.skinTones === 'base') opts.openmoji = { ...opts.openmoji, skinTones: 'base' };
   if (o.attributeCaptions === false) opts.openmoji = { ...opts.openmoji, attributeCaptions: false };
+  if (o.recolour !== undefined && o.recolour !== '0') {
+    const recolour = Number(o.recolour);
+    if (!Number.isInteger(recolour) || recolour < 0 || recolour > 7) throw new DataError('ERR_DATA_INVALID_OPTION', `Expected an integer between 0 and 7 for --recolour but received ${JSON.stringify(o.recolour)}`);
+    opts.openmoji = { ...opts.openmoji, recolour };
+  }
   return opts;
 }
 
