@@ -275,7 +275,7 @@ export async function loadDataset(options: LoadDatasetOptions = {}): Promise<Loa
       readForDescribe = async (item) => (await decodeImage(item.image, { side: describeSide, ...(options.svgRenderSize ? { svgRenderSize: options.svgRenderSize } : {}) })).image;
     }
     const variants = new Map<Prepared, Prepared[]>();
-    let nextClass = Math.max(-1, ...[...kept.train, ...kept.test].map((p) => p.item.classId)) + 1;
+    let nextClass = Math.max(-1, ...all.map((p) => p.item.classId)) + 1;
     const addTokens = (into: string[][], lines: readonly string[]) => {
       const seen = new Set(into.map((t) => t.join(' ')));
       for (const line of lines) {
@@ -290,16 +290,17 @@ export async function loadDataset(options: LoadDatasetOptions = {}): Promise<Loa
     try {
       await runPool(all, 8, async (p) => {
         const d = describe(p.item, await readForDescribe(p.item));
-      addTokens(p.tokens, d.captions);
-      if (!train.has(p) || !d.variants?.length) return;
-      variants.set(p, d.variants.map((v) => {
-        const item: SourceItem = { key: `${p.item.key}~${v.suffix}`, classId: 0, image: p.item.image, transform: v.transform };
-        const slot = slots.get(p.item);
-        if (slot) slots.set(item, slot);
-        const tokens: string[][] = [];
-        addTokens(tokens, v.captions);
-        return { item, tokens };
-      }));
+        addTokens(p.tokens, d.captions);
+        if (!train.has(p) || !d.variants?.length) return;
+        variants.set(p, d.variants.map((v) => {
+          // A copy reads its source's cache entry and repaints it.
+          const item: SourceItem = { key: `${p.item.key}~${v.suffix}`, classId: 0, image: p.item.image, transform: v.transform };
+          const slot = slots.get(p.item);
+          if (slot) slots.set(item, slot);
+          const tokens: string[][] = [];
+          addTokens(tokens, v.captions);
+          return { item, tokens };
+        }));
       });
     } finally {
       await describeCache?.close();

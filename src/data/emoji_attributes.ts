@@ -260,7 +260,7 @@ export function attributeCaptions(name: string, attributes: EmojiAttributes): st
 
 /** Whether a name says a colour ("red heart"): a recoloured copy must not keep it. */
 export function namesColour(name: string): boolean {
-  return name.toLowerCase().split(/[^a-z]+/).some((w) => w in OPENMOJI_PALETTE);
+  return name.toLowerCase().split(/[^a-z]+/).some((w) => Object.hasOwn(OPENMOJI_PALETTE, w));
 }
 
 /**
@@ -276,15 +276,14 @@ export function recolourEmoji(image: RgbImage, from: string, to: string): RgbIma
   const src = OPENMOJI_PALETTE[from];
   const dst = OPENMOJI_PALETTE[to];
   if (!src || !dst) throw new RangeError(`Expected palette colours (${Object.keys(OPENMOJI_PALETTE).join(', ')}) but received '${from}' → '${to}'`);
-  const rgb = (h: string) => [parseInt(h.slice(0, 2), 16), parseInt(h.slice(2, 4), 16), parseInt(h.slice(4, 6), 16)] as const;
-  // Palette index → replacement colour, for the entries of `from`.
+  // Palette index → offset to the replacement colour, for the entries of `from`.
+  const dstEntries = PALETTE.filter((p) => p.name === to);
   const shift = new Map<number, readonly [number, number, number]>();
-  src.forEach((h, r) => {
-    const target = dst[src.length > 1 ? Math.round((r * (dst.length - 1)) / (src.length - 1)) : dst.length - 1] as string;
-    const index = PALETTE.findIndex((p) => p.name === from && p.r === rgb(h)[0] && p.g === rgb(h)[1] && p.b === rgb(h)[2]);
-    const a = rgb(h);
-    const b = rgb(target);
-    shift.set(index, [b[0] - a[0], b[1] - a[1], b[2] - a[2]]);
+  PALETTE.forEach((a, i) => {
+    if (a.name !== from) return;
+    const r = shift.size;  // shade rank within `from`, light first
+    const b = dstEntries[src.length > 1 ? Math.round((r * (dst.length - 1)) / (src.length - 1)) : dst.length - 1]!;
+    shift.set(i, [b.r - a.r, b.g - a.g, b.b - a.b]);
   });
   const out = new Uint8Array(image.data);
   for (let p = 0; p < image.width * image.height; p++) {

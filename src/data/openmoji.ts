@@ -25,7 +25,7 @@ import { dirname, join } from 'node:path';
 
 import { attributeCaptions, describeEmoji, namesColour, RECOLOUR_TARGETS, recolourEmoji } from './emoji_attributes.js';
 import { DataError } from './errors.js';
-import { deriveSeed } from './rng.js';
+import { deriveSeed, Rng } from './rng.js';
 import type { Described, RgbImage, SourceItem, SourceScan } from './types.js';
 
 /** Attribution that must travel with anything built from OpenMoji. */
@@ -208,13 +208,7 @@ export async function scanOpenMoji(options: OpenMojiOptions = {}): Promise<Sourc
       const from = attributes.colour;
       if (recolour > 0 && attributes.shape && trainKeys.has(item.key) && RECOLOUR_TARGETS.includes(from)) {
         // A seeded shuffle of the other colours; the first `recolour` are this emoji's variants.
-        const others = RECOLOUR_TARGETS.filter((c) => c !== from);
-        let h = deriveSeed(seed, `recolour:${item.key}`);
-        for (let i = others.length - 1; i > 0; i--) {
-          h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> 0;
-          const j = h % (i + 1);
-          [others[i], others[j]] = [others[j] as string, others[i] as string];
-        }
+        const others = new Rng(deriveSeed(seed, 'recolour', item.key)).shuffle(RECOLOUR_TARGETS.filter((c) => c !== from));
         out.variants = others.slice(0, recolour).map((to) => ({
           suffix: to,
           // "a purple heart emoji of red heart" would contradict itself: short form only then.
