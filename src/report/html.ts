@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 
 import { invalidArg } from '../../lib/errors.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import { canUseLogScale, renderChart } from './chart.js';
 import { escapeHtml, formatDuration, formatNumber } from './format.js';
 import { assertRunFolder, readRunMetrics } from './run_folder.js';

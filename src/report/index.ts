@@ -17,7 +17,7 @@ export { CHART_COLORS, canUseLogScale, downsample, renderChart, type ChartOption
 export { listSampleGrids, readPngHeader, selectEvenly, type PngHeader, type SampleGrid, type SampleSidecar } from './samples.js';
 export { PRETRAIN_SUBFOLDERS, assertRunFolder, readRunMetrics } from './run_folder.js';
 export { escapeHtml, formatDuration, formatNumber } from './format.js';
-export { writeFileAtomic } from './atomic.js';
+export { writeFileAtomic } from '../util/atomic.js';
 export { crc32c, maskCrc32c } from './crc32c.js';
 export { encodeTFRecord } from './tfrecord.js';
 export { encodeEvent, type EventFields, type ImageValue, type ScalarValue, type SummaryValue, type TextValue } from './event.js';

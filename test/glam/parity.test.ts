@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // GLAM parity: the official MirrorGAN modules' outputs, gradients and BatchNorm updates,
-// reproduced from the stored weights and inputs (../shared/parity).
+// reproduced from the stored weights and inputs (test/fixtures/parity).
 import { describe, expect, it } from 'vitest';
 import { callNative, dispose, Module, type Tensor } from '../../lib/index.js';
 import { gradWithinTolerance, loadFixture, worstOutputViolation } from '../helpers/parity.js';

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Locates and reads the official parity fixtures (../shared/parity beside the repository).
+// Reads the official parity fixtures committed under test/fixtures/parity.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,12 +8,10 @@ import { maxAbsDiff, type Tensor } from '../../lib/tensor.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The fixture folder; tests fail (not skip) when it is missing. */
+/** The fixture folder (part of the repository; tests fail, not skip, when it is missing). */
 export function parityDir(): string {
-  const dir = process.env.MIRRORGAN_PARITY_DIR ?? path.resolve(repoRoot, '..', 'shared', 'parity');
-  if (!fs.existsSync(path.join(dir, 'README.md'))) {
-    throw new Error(`parity fixtures not found at ${dir} (set MIRRORGAN_PARITY_DIR)`);
-  }
+  const dir = path.join(repoRoot, 'test', 'fixtures', 'parity');
+  if (!fs.existsSync(path.join(dir, 'README.md'))) throw new Error(`parity fixtures not found at ${dir}`);
   return dir;
 }
 

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Writing files so that readers see either the old or the new content, never a partial one:
+ * the one temp-file-then-rename helper of the project.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+import { MirrorganError } from '../../lib/errors.js';
+
+/** A temporary name beside `file` (same folder, so the rename is atomic), unique per call. */
+export function tempPathFor(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/**
+ * Lets `write` fill a temporary file beside `file`, then renames it into place; the temporary
+ * file is removed if anything fails. For writers that take a path (native safetensors saves).
+ * Errors are raised as `ERR_FILE`.
+ */
+export async function writeAtomicWith(file: string, write: (tmp: string) => Promise<void>): Promise<void> {
+  const tmp = tempPathFor(file);
+  try {
+    await write(tmp);
+    await fs.rename(tmp, file);
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    if (e instanceof MirrorganError) throw e;
+    throw new MirrorganError('ERR_FILE', `Cannot write ${file}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Writes `data` to `file` atomically (see writeAtomicWith). */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  await writeAtomicWith(file, (tmp) => fs.writeFile(tmp, data));
+}
+
+/** Writes `value` as indented JSON (one space, trailing newline) to `file` atomically. */
+export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  await writeFileAtomic(file, JSON.stringify(value, null, 1) + '\n');
+}
