@@ -14,7 +14,7 @@ export interface MirrorGANConfig {
   /** Preset the run started from. */
   preset: string;
   dataset: {
-    /** Which loader. */
+    /** Which dataset loader: the built-in OpenMoji set, CUB, COCO or a folder of your own ('birds' is the official name for 'cub'). */
     name: DatasetName;
     /** Dataset folder (required except for openmoji). */
     root: string;
@@ -36,29 +36,43 @@ export interface MirrorGANConfig {
     baseSize: number;
   };
   gan: {
-    gfDim: number;            // GAN.GF_DIM
-    dfDim: number;            // GAN.DF_DIM
-    zDim: number;             // GAN.Z_DIM
-    conditionDim: number;     // GAN.CONDITION_DIM
-    rNum: number;             // GAN.R_NUM
+    /** Generator width: stage 1 starts from 16 × gfDim channels at 4 × 4 and upsamples to gfDim; later stages work at gfDim. GAN.GF_DIM */
+    gfDim: number;
+    /** Discriminator width (channels of its first convolution). GAN.DF_DIM */
+    dfDim: number;
+    /** Length of the noise vector z. GAN.Z_DIM */
+    zDim: number;
+    /** Length of the sentence code CA_NET makes from the sentence feature. GAN.CONDITION_DIM */
+    conditionDim: number;
+    /** Residual blocks in each later generator stage. GAN.R_NUM */
+    rNum: number;
     /** 'official' (code), 'paper' (no conv before the softmax), 'off' (GLAM ablation). */
     sentenceAttention: 'official' | 'paper' | 'off';
     /** 'official' keeps AttnGAN's mask tiling quirk (#93); 'fixed' masks each caption's own padding. */
     maskTiling: 'official' | 'fixed';
   };
   text: {
-    embeddingDim: number;     // TEXT.EMBEDDING_DIM
-    wordsNum: number;         // TEXT.WORDS_NUM
-    rnnType: 'LSTM' | 'GRU';  // RNN_TYPE
+    /** Length of the text encoder's word and sentence features. TEXT.EMBEDDING_DIM */
+    embeddingDim: number;
+    /** Longest caption in words; longer training captions keep a random in-order subset. TEXT.WORDS_NUM */
+    wordsNum: number;
+    /** Recurrent cell of the text encoder. RNN_TYPE */
+    rnnType: 'LSTM' | 'GRU';
   };
   train: {
-    batchSize: number;        // TRAIN.BATCH_SIZE
-    maxEpoch: number;         // TRAIN.MAX_EPOCH
+    /** Images per GAN batch. TRAIN.BATCH_SIZE */
+    batchSize: number;
+    /** GAN training epochs. TRAIN.MAX_EPOCH */
+    maxEpoch: number;
     /** Stop after this many iterations (0 = run maxEpoch epochs). */
     maxIterations: number;
-    generatorLr: number;      // TRAIN.GENERATOR_LR
-    discriminatorLr: number;  // TRAIN.DISCRIMINATOR_LR
+    /** Adam learning rate of the generator. TRAIN.GENERATOR_LR */
+    generatorLr: number;
+    /** Adam learning rate of each discriminator. TRAIN.DISCRIMINATOR_LR */
+    discriminatorLr: number;
+    /** Adam β1 of the generator and discriminators (0.5 in the official trainer). */
     beta1: number;
+    /** Adam β2 of the generator and discriminators (0.999 in the official trainer). */
     beta2: number;
     /** Moving average of G's parameters after each G step. */
     emaDecay: number;
@@ -68,8 +82,8 @@ export interface MirrorGANConfig {
      * keeps 17 % of them). Off in the official code.
      */
     emaWarmup: boolean;
-    /** Checkpoint every N iterations (and at the end). */
-    snapshotInterval: number; // TRAIN.SNAPSHOT_INTERVAL (official counts epochs; here iterations)
+    /** Checkpoint every N iterations (and at the end). TRAIN.SNAPSHOT_INTERVAL, which the official code counts in epochs. */
+    snapshotInterval: number;
     /** Sample grid every N iterations. */
     sampleInterval: number;
     /**
@@ -83,9 +97,12 @@ export interface MirrorGANConfig {
     streamReduction: 'mean' | 'sum';
     /** DAMSM loss weight on the last stage (0 in MirrorGAN; AttnGAN uses 5). TRAIN.SMOOTH.LAMBDA */
     lambda: number;
-    gamma1: number;           // TRAIN.SMOOTH.GAMMA1
-    gamma2: number;           // TRAIN.SMOOTH.GAMMA2
-    gamma3: number;           // TRAIN.SMOOTH.GAMMA3
+    /** DAMSM γ1: sharpness of each word's attention over the image regions. TRAIN.SMOOTH.GAMMA1 */
+    gamma1: number;
+    /** DAMSM γ2: how strongly the best-matching words dominate the caption–image word score. TRAIN.SMOOTH.GAMMA2 */
+    gamma2: number;
+    /** DAMSM γ3: scale of the scores in the matching softmax over the batch. TRAIN.SMOOTH.GAMMA3 */
+    gamma3: number;
     /** Pretrained text encoder (safetensors; '' = pretrain DAMSM first). TRAIN.NET_E */
     netE: string;
     /** Initial generator weights ('' = fresh). TRAIN.NET_G */
@@ -103,32 +120,45 @@ export interface MirrorGANConfig {
      * with a caption of one of its caption neighbours ("red square" for a red circle).
      */
     mismatch: 'shift' | 'random' | 'neighbour';
+    /** Seed of the initial weights, the data order and augmentation, the noise and dropout. */
     seed: number;
     /** LibTorch intra-op threads (0 = one per usable core). */
     threads: number;
-    /** 'cpu' | 'cuda' | 'auto'. */
+    /** Device of DAMSM pretraining: 'auto' = CUDA when available, else CPU. The GAN loop runs on the library's `device` option (CPU from the CLI). */
     device: 'auto' | 'cpu' | 'cuda';
   };
   damsm: {
+    /** DAMSM pretraining epochs (`pretrain-damsm --epochs` overrides). */
     epochs: number;
-    batchSize: number;        // DAMSM bird.yml: 48
-    lr: number;               // 0.002
-    lrDecay: number;          // x0.98 per epoch
-    rnnGradClip: number;      // TRAIN.RNN_GRAD_CLIP
+    /** Images per DAMSM batch (48 in the official DAMSM bird.yml). */
+    batchSize: number;
+    /** Adam learning rate; a new Adam each epoch, as the official code. TRAIN.ENCODER_LR */
+    lr: number;
+    /** Learning-rate factor after each epoch while lr > lr₀ / 10 (0.98 official). */
+    lrDecay: number;
+    /** Total-norm clip of the text encoder's gradients (0 = off). TRAIN.RNN_GRAD_CLIP */
+    rnnGradClip: number;
     /** 'compact' (from scratch, CPU-sized) or 'inception' (needs ImageNet weights). */
     imageEncoder: 'compact' | 'inception';
+    /** Input side of the DAMSM image encoder in pixels (299 for Inception-v3). */
     imageSize: number;
     /** Hard-negative batches for the DAMSM loss, as `train.neighbours` (0 = official random batches). */
     neighbours: number;
   };
   stream: {
+    /** STREAM captioner pretraining epochs. */
     epochs: number;
+    /** Images per captioner batch. */
     batchSize: number;
+    /** Adam learning rate of the captioner. CAP.learning_rate */
     lr: number;
-    hiddenSize: number;       // CAP.hidden_size (the LSTM gets 2x, as the trainer builds it)
-    embedSize: number;        // CAP.embed_size
+    /** CAP.hidden_size: the decoder LSTM gets twice this, as the official trainer builds it. */
+    hiddenSize: number;
+    /** Length of the captioner's word embedding and image feature. CAP.embed_size */
+    embedSize: number;
     /** 'compact' (from scratch) or 'resnet152' (needs ImageNet weights). */
     encoder: 'compact' | 'resnet152';
+    /** Input side of the captioner's image encoder in pixels (224 for ResNet-152). */
     imageSize: number;
   };
 }

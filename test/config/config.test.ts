@@ -116,11 +116,7 @@ describe('configuration', () => {
     expect(() => resolveConfig({ preset: 'birds' })).toThrow(/dataset.root \(DATA_DIR\) is required/);
     expect(() => resolveConfig({ files: [yml('bad.yml', 'TRAIN:\n  BATCH_SIZE: [1, 2]\n')] })).toThrow(/bad.yml: Expected an integer/);
     expect(() => resolveConfig({ files: [path.join(dir, 'missing.yml')] })).toThrow(/no such file/);
-    try {
-      resolveConfig({ set: ['tree.branchNum=0'] });
-    } catch (e) {
-      expect((e as { code: string }).code).toBe('ERR_INVALID_ARG');
-    }
+    expect(() => resolveConfig({ set: ['tree.branchNum=0'] })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG' }));
   });
 
   it('the coco preset carries AttnGAN\'s COCO values', () => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { attributeCaptions, describeEmoji, EMOJI_SHAPES, namesColour, recolourEmoji } from '../../src/data/emoji_attributes.js';
 import { decodeImage, loadDataset, openMojiPackageDir, type RgbImage } from '../../src/data/index.js';
+import { colourShapeProbes } from '../../src/eval/colour_shape_probe.js';
 import { captureLogger, tempDir } from './helpers.js';
 
 /** Renders one OpenMoji emoji the way the dataset cache does (on white, 152 px). */
@@ -77,7 +78,8 @@ describe('emoji attributes (outline shape and main colour from pixels)', () => {
     expect(attributeCaptions('pea pod', { shape: null, shapeFit: 0.5, colour: 'green', colourShare: 0.6 })).toEqual(['a green emoji of pea pod']);
     expect(attributeCaptions('grinning face', { shape: 'circle', shapeFit: 0.97, colour: 'orange', colourShare: 0.8 })[1])
       .toBe('an orange circle emoji of grinning face');
-    expect(EMOJI_SHAPES).toContain('heart');
+    // Every shape word the probe asks for must be one the attribute captions can teach.
+    for (const shape of new Set(colourShapeProbes().map((p) => p.shape))) expect(EMOJI_SHAPES).toContain(shape);
     expect(namesColour('red heart')).toBe(true);
     expect(namesColour('grinning face')).toBe(false);
   });
