@@ -60,7 +60,8 @@ export class Generator extends Module {
   readonly options: Required<GeneratorOptions>;
 
   constructor(options: GeneratorOptions = {}) {
-    const o = withSchemaDefaults(options, GENERATOR_KEYS) as Required<GeneratorOptions>;
+    const given = withSchemaDefaults(options, GENERATOR_KEYS) as Required<GeneratorOptions>;
+    const o = Object.fromEntries(Object.keys(GENERATOR_KEYS).map((k) => [k, given[k as keyof GeneratorOptions]])) as Required<GeneratorOptions>;
     super('G_NET', { ...o });
     this.options = o;
   }
