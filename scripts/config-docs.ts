@@ -103,6 +103,20 @@ export function renderConfigurationPage(): string {
     }
     lines.push('');
   }
+  const renamed = FIELDS.filter((f) => f.formerly);
+  if (renamed.length > 0) {
+    lines.push(
+      '## Renamed keys',
+      '',
+      "A key's former name is still read, so a run folder saved before the rename (its `config.json`)",
+      'loads, resumes and generates with its values:',
+      '',
+      '| former key | key |',
+      '|---|---|',
+      ...renamed.map((f) => `| \`${f.formerly}\` | \`${f.key}\` |`),
+      '',
+    );
+  }
   lines.push(
     '## Accepted and ignored',
     '',

@@ -36,7 +36,7 @@ const out = path.resolve(values.out!);
 
 async function train(lambda: number, base: string | null): Promise<string> {
   const runDir = path.join(out, `lambda-${lambda}`);
-  const set = [`train.lambda1=${lambda}`, `train.maxIterations=${iterations}`, ...values.set!];
+  const set = [`train.streamWeight=${lambda}`, `train.maxIterations=${iterations}`, ...values.set!];
   if (base) set.push(`train.netE=${path.join(base, 'damsm', 'text_encoder.safetensors')}`, `train.captioner=${path.join(base, 'stream')}`);
   const done = await fs.access(path.join(runDir, 'checkpoints', 'latest.json')).then(() => true, () => false);
   if (!done) await MirrorGAN.train({ preset: 'cpu', runDir, set });

@@ -51,12 +51,13 @@ class AdamWrap : public Napi::ObjectWrap<AdamWrap> {
       }
       if (params_.empty()) ThrowArg("Adam needs at least one parameter");
       auto o = ToOptions(info.Length() > 1 ? info[1] : info.Env().Undefined());
-      double lr = o.Number("lr", 1e-3), b1 = o.Number("beta1", 0.9), b2 = o.Number("beta2", 0.999);
-      double eps = o.Number("eps", 1e-8), wd = o.Number("weightDecay", 0);
+      // Every value is filled in by lib/optim.ts (the one place Adam's defaults are written).
+      double lr = o.Number("lr"), b1 = o.Number("beta1"), b2 = o.Number("beta2");
+      double eps = o.Number("eps"), wd = o.Number("weightDecay");
       if (!(lr >= 0) || !(b1 >= 0 && b1 < 1) || !(b2 >= 0 && b2 < 1) || !(eps >= 0) || !(wd >= 0)) {
         ThrowArg("Adam: lr, eps and weightDecay must be >= 0 and betas in [0, 1)");
       }
-      check_finite_ = o.Bool("checkFinite", true);
+      check_finite_ = o.Bool("checkFinite");
       adam_ = std::make_shared<torch::optim::Adam>(
           params_, torch::optim::AdamOptions(lr).betas({b1, b2}).eps(eps).weight_decay(wd));
       return info.Env().Undefined();

@@ -2,52 +2,44 @@
 #include "core/options.h"
 
 #include <cmath>
-
-#include "core/error.h"
+#include <sstream>
 
 namespace mg {
-namespace {
-[[noreturn]] void Bad(const std::string& key, const std::string& expected) {
-  throw Error(code::kInvalidArg, "Expected " + expected + " for option '" + key + "'");
-}
-}  // namespace
 
-double Options::Number(const std::string& key, double fallback) const {
-  auto it = values_.find(key);
-  if (it == values_.end()) return fallback;
-  if (auto* d = std::get_if<double>(&it->second)) return *d;
-  Bad(key, "a number");
+void BadOption(const std::string& key, const std::string& expected, const std::string& received) {
+  throw Error(code::kInvalidArg, "Expected " + expected + " for option '" + key + "' but received " + received);
 }
 
-int64_t Options::Int(const std::string& key, int64_t fallback, int64_t min, int64_t max) const {
+const Options::Value& Options::Get(const std::string& key, const char* expected) const {
   auto it = values_.find(key);
-  if (it == values_.end()) return fallback;
-  auto* d = std::get_if<double>(&it->second);
-  if (!d || std::floor(*d) != *d || *d < static_cast<double>(min) || *d > static_cast<double>(max)) {
-    Bad(key, "an integer between " + std::to_string(min) + " and " + std::to_string(max));
+  if (it == values_.end()) BadOption(key, expected, "nothing (the option is required)");
+  return it->second;
+}
+
+double Options::Number(const std::string& key) const {
+  if (auto* d = std::get_if<double>(&Get(key, "a number"))) return *d;
+  BadOption(key, "a number", "a value of another type");
+}
+
+int64_t Options::Int(const std::string& key) const {
+  const auto* d = std::get_if<double>(&Get(key, "an integer"));
+  if (!d) BadOption(key, "an integer", "a value of another type");
+  if (std::floor(*d) != *d || std::fabs(*d) > 9007199254740992.0) {
+    std::ostringstream shown;
+    shown << *d;
+    BadOption(key, "an integer", shown.str());
   }
   return static_cast<int64_t>(*d);
 }
 
-bool Options::Bool(const std::string& key, bool fallback) const {
-  auto it = values_.find(key);
-  if (it == values_.end()) return fallback;
-  if (auto* b = std::get_if<bool>(&it->second)) return *b;
-  Bad(key, "a boolean");
+bool Options::Bool(const std::string& key) const {
+  if (auto* b = std::get_if<bool>(&Get(key, "a boolean"))) return *b;
+  BadOption(key, "a boolean", "a value of another type");
 }
 
-std::string Options::String(const std::string& key, const std::string& fallback) const {
-  auto it = values_.find(key);
-  if (it == values_.end()) return fallback;
-  if (auto* s = std::get_if<std::string>(&it->second)) return *s;
-  Bad(key, "a string");
-}
-
-std::vector<double> Options::Numbers(const std::string& key, const std::vector<double>& fallback) const {
-  auto it = values_.find(key);
-  if (it == values_.end()) return fallback;
-  if (auto* v = std::get_if<std::vector<double>>(&it->second)) return *v;
-  Bad(key, "an array of numbers");
+std::string Options::String(const std::string& key) const {
+  if (auto* s = std::get_if<std::string>(&Get(key, "a string"))) return *s;
+  BadOption(key, "a string", "a value of another type");
 }
 
 }  // namespace mg

@@ -81,8 +81,8 @@ class DNetModule : public NativeModule {
  public:
   DNetModule(int64_t size, const Options& o)
       : kind_("D_NET" + std::to_string(size)),
-        net_(size, o.Int("dfDim", 64, 1, 4096), o.Int("efDim", 256, 1, 1 << 14), o.Bool("bJcu", true)) {
-    if (o.Bool("officialInit", true)) ApplyOfficialInit(*net_);
+        net_(size, o.Int("dfDim"), o.Int("efDim"), o.Bool("bJcu")) {
+    ApplyOfficialInitUnlessOff(*net_, o);
   }
   const char* Kind() const override { return kind_.c_str(); }
   torch::nn::Module& Module() override { return *net_; }

@@ -24,6 +24,9 @@ std::pair<torch::Tensor, torch::Tensor> NEXT_STAGE_GImpl::forward(const torch::T
 }
 
 G_NETImpl::G_NETImpl(GNetOptions o) : options(std::move(o)) {
+  TORCH_CHECK(options.gf_dim > 0 && options.ef_dim > 0 && options.c_dim > 0 && options.z_dim > 0 && options.r_num >= 0,
+              "G_NET: widths must be positive and r_num >= 0");
+  TORCH_CHECK(options.branch_num >= 1 && options.branch_num <= 3, "G_NET: branch_num must be 1, 2 or 3");
   const auto ngf = options.gf_dim;
   ca_net = register_module("ca_net", CA_NET(options.ef_dim, options.c_dim));
   h_net1 = register_module("h_net1", INIT_STAGE_G(ngf * 16, options.c_dim, options.z_dim));
@@ -62,16 +65,8 @@ GNetOutput G_NETImpl::forward(const torch::Tensor& z, const torch::Tensor& sent_
 }
 
 GNetOptions GNetOptionsFrom(const Options& o) {
-  GNetOptions g;
-  g.gf_dim = o.Int("gfDim", 32, 1, 4096);
-  g.ef_dim = o.Int("efDim", 256, 1, 1 << 14);
-  g.c_dim = o.Int("cDim", 100, 1, 1 << 14);
-  g.z_dim = o.Int("zDim", 100, 1, 1 << 14);
-  g.r_num = o.Int("rNum", 2, 0, 64);
-  g.branch_num = o.Int("branchNum", 3, 1, 3);
-  g.attention.mask_tiling = o.String("maskTiling", "official");
-  g.attention.sentence_attention = o.String("sentenceAttention", "official");
-  return g;
+  return {o.Int("gfDim"), o.Int("efDim"), o.Int("cDim"), o.Int("zDim"), o.Int("rNum"), o.Int("branchNum"),
+          GLAttentionOptionsFrom(o)};
 }
 
 namespace {
@@ -79,7 +74,7 @@ namespace {
 class GNetModule : public NativeModule {
  public:
   explicit GNetModule(const Options& o) : net_(GNetOptionsFrom(o)) {
-    if (o.Bool("officialInit", true)) ApplyOfficialInit(*net_);
+    ApplyOfficialInitUnlessOff(*net_, o);
   }
   const char* Kind() const override { return "G_NET"; }
   torch::nn::Module& Module() override { return *net_; }

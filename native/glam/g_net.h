@@ -15,13 +15,15 @@
 
 namespace mg {
 
+// No defaults here: every value comes from the config schema (src/config/schema.ts) through
+// the TS wrapper, which validates the ranges; GNetOptionsFrom reads them as required options.
 struct GNetOptions {
-  int64_t gf_dim = 32;      // GAN.GF_DIM (ngf)
-  int64_t ef_dim = 256;     // TEXT.EMBEDDING_DIM (nef)
-  int64_t c_dim = 100;      // GAN.CONDITION_DIM (ncf)
-  int64_t z_dim = 100;      // GAN.Z_DIM
-  int64_t r_num = 2;        // GAN.R_NUM residual blocks per later stage
-  int64_t branch_num = 3;   // TREE.BRANCH_NUM: 1, 2 or 3 stages (64, 128, 256 px)
+  int64_t gf_dim;      // GAN.GF_DIM (ngf)
+  int64_t ef_dim;      // TEXT.EMBEDDING_DIM (nef)
+  int64_t c_dim;       // GAN.CONDITION_DIM (ncf)
+  int64_t z_dim;       // GAN.Z_DIM
+  int64_t r_num;       // GAN.R_NUM residual blocks per later stage
+  int64_t branch_num;  // TREE.BRANCH_NUM: 1, 2 or 3 stages (64, 128, 256 px)
   GLAttentionOptions attention;
 };
 

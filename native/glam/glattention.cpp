@@ -11,14 +11,8 @@
 namespace mg {
 
 GLAttentionGeneralImpl::GLAttentionGeneralImpl(int64_t idf, int64_t cdf, int64_t ncf, GLAttentionOptions opts)
-    : options(std::move(opts)) {
-  if (options.mask_tiling != "official" && options.mask_tiling != "fixed") {
-    throw Error(code::kInvalidArg, "maskTiling must be 'official' or 'fixed'");
-  }
-  if (options.sentence_attention != "official" && options.sentence_attention != "paper" &&
-      options.sentence_attention != "off") {
-    throw Error(code::kInvalidArg, "sentenceAttention must be 'official', 'paper' or 'off'");
-  }
+    : options(opts) {
+  TORCH_CHECK(idf > 0 && cdf > 0 && ncf > 0, "GLAttentionGeneral: widths must be positive");
   conv_context = register_module("conv_context", Conv1x1(cdf, idf));
   conv_sentence_vis = register_module("conv_sentence_vis", Conv1x1(idf, idf));
   linear = register_module("linear", torch::nn::Linear(ncf, idf));
@@ -35,7 +29,7 @@ GLAttentionOutput GLAttentionGeneralImpl::forward(const torch::Tensor& h, const 
   auto attn = torch::bmm(targetT, sourceT).view({B * queryL, T});      // rows b*queryL + q
   if (mask.defined()) {
     torch::Tensor rows;
-    if (options.mask_tiling == "official") {
+    if (options.mask_tiling == MaskTiling::kOfficial) {
       rows = mask.repeat({queryL, 1});  // row r gets mask[r mod B] (official quirk)
     } else {
       rows = mask.unsqueeze(1).expand({B, queryL, T}).reshape({B * queryL, T});
@@ -51,31 +45,30 @@ GLAttentionOutput GLAttentionGeneralImpl::forward(const torch::Tensor& h, const 
   // ---- sentence-level attention (driven by the CA sample) ----
   auto s = linear->forward(c_code).view({B, idf, 1, 1}).expand({B, idf, ih, iw});
   torch::Tensor sent_attn, sentence_context;
-  if (options.sentence_attention == "off") {
+  if (options.sentence_attention == SentenceAttention::kOff) {
     sent_attn = torch::zeros_like(h);
     sentence_context = torch::zeros_like(h);
   } else {
     auto v = h * s;
-    if (options.sentence_attention == "official") v = conv_sentence_vis->forward(v);
+    if (options.sentence_attention == SentenceAttention::kOfficial) v = conv_sentence_vis->forward(v);
     sent_attn = torch::softmax(v, 1);  // over the idf channels at each pixel
     sentence_context = s * sent_attn;
   }
   return {word_context, sentence_context, word_attn, sent_attn};
 }
 
-namespace {
-
-GLAttentionOptions AttentionOptions(const Options& o) {
-  GLAttentionOptions a;
-  a.mask_tiling = o.String("maskTiling", "official");
-  a.sentence_attention = o.String("sentenceAttention", "official");
-  return a;
+GLAttentionOptions GLAttentionOptionsFrom(const Options& o) {
+  return {o.Enum<MaskTiling>("maskTiling", {{"official", MaskTiling::kOfficial}, {"fixed", MaskTiling::kFixed}}),
+          o.Enum<SentenceAttention>("sentenceAttention", {{"official", SentenceAttention::kOfficial},
+                                                          {"paper", SentenceAttention::kPaper},
+                                                          {"off", SentenceAttention::kOff}})};
 }
 
+namespace {
+
 MG_REGISTER_MODULE("GLAttentionGeneral", [](const Options& o) -> std::shared_ptr<NativeModule> {
-  GLAttentionGeneral att(o.Int("idf", 32, 1, 1 << 14), o.Int("cdf", 256, 1, 1 << 14), o.Int("cDim", 100, 1, 1 << 14),
-                         AttentionOptions(o));
-  if (o.Bool("officialInit", true)) ApplyOfficialInit(*att);
+  GLAttentionGeneral att(o.Int("idf"), o.Int("cdf"), o.Int("cDim"), GLAttentionOptionsFrom(o));
+  ApplyOfficialInitUnlessOff(*att, o);
   return std::make_shared<ModuleAdapter<GLAttentionGeneral>>(
       "GLAttentionGeneral", att, [](GLAttentionGeneral& m, const TensorMap& in) {
         const auto& h = Require(in, "h", "GLAttentionGeneral");

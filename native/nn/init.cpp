@@ -21,4 +21,8 @@ void ApplyOfficialInit(torch::nn::Module& root) {
   }
 }
 
+void ApplyOfficialInitUnlessOff(torch::nn::Module& root, const Options& options) {
+  if (options.Bool("officialInit", /*fallback=*/true)) ApplyOfficialInit(root);
+}
+
 }  // namespace mg

@@ -7,9 +7,10 @@ namespace mg {
 namespace {
 
 MG_REGISTER_MODULE("Linear", [](const Options& o) -> std::shared_ptr<NativeModule> {
-  auto in = o.Int("inFeatures", 1, 1, int64_t(1) << 31);
-  auto out = o.Int("outFeatures", 1, 1, int64_t(1) << 31);
-  torch::nn::Linear lin(torch::nn::LinearOptions(in, out).bias(o.Bool("bias", true)));
+  auto in = o.Int("inFeatures");
+  auto out = o.Int("outFeatures");
+  if (in < 1 || out < 1) throw Error(code::kInvalidArg, "Linear: inFeatures and outFeatures must be positive integers");
+  torch::nn::Linear lin(torch::nn::LinearOptions(in, out).bias(o.Bool("bias", /*fallback=*/true)));
   return std::make_shared<ModuleAdapter<torch::nn::Linear>>(
       "Linear", lin, [in](torch::nn::Linear& m, const TensorMap& t) {
         const auto& x = Require(t, "input", "Linear");

@@ -7,6 +7,7 @@
 namespace mg {
 
 CA_NETImpl::CA_NETImpl(int64_t t_dim, int64_t c_dim) : t_dim(t_dim), c_dim(c_dim) {
+  TORCH_CHECK(t_dim > 0 && c_dim > 0, "CA_NET: widths must be positive");
   fc = register_module("fc", torch::nn::Linear(torch::nn::LinearOptions(t_dim, c_dim * 4).bias(true)));
 }
 
@@ -32,8 +33,8 @@ torch::Tensor KLLoss(const torch::Tensor& mu, const torch::Tensor& logvar) {
 namespace {
 
 MG_REGISTER_MODULE("CA_NET", [](const Options& o) -> std::shared_ptr<NativeModule> {
-  CA_NET net(o.Int("tDim", 256, 1, 1 << 16), o.Int("cDim", 100, 1, 1 << 16));
-  if (o.Bool("officialInit", true)) ApplyOfficialInit(*net);
+  CA_NET net(o.Int("tDim"), o.Int("cDim"));
+  ApplyOfficialInitUnlessOff(*net, o);
   return std::make_shared<ModuleAdapter<CA_NET>>("CA_NET", net, [](CA_NET& m, const TensorMap& in) {
     auto out = m->forward(Require(in, "sent_emb", "CA_NET"), Optional(in, "eps"));
     return TensorMap{{"c_code", out.c_code}, {"mu", out.mu}, {"logvar", out.logvar}};

@@ -13,7 +13,7 @@ struct CANetOutput {
 };
 
 struct CA_NETImpl : torch::nn::Module {
-  CA_NETImpl(int64_t t_dim = 256, int64_t c_dim = 100);
+  CA_NETImpl(int64_t t_dim, int64_t c_dim);
   // `eps` replaces the N(0, I) draw when defined (parity tests inject the official noise);
   // the official module samples in train and eval mode alike.
   CANetOutput forward(const torch::Tensor& sent_emb, const torch::Tensor& eps = {});

@@ -129,22 +129,17 @@ DamsmSentLoss SentLoss(const torch::Tensor& cnn_code, const torch::Tensor& sent_
 namespace {
 
 DamsmGammas GammasOf(const Options& o) {
-  DamsmGammas g;
-  g.gamma1 = o.Number("gamma1", g.gamma1);
-  g.gamma2 = o.Number("gamma2", g.gamma2);
-  g.gamma3 = o.Number("gamma3", g.gamma3);
-  if (!(g.gamma1 > 0 && g.gamma2 > 0 && g.gamma3 > 0)) {
-    throw Error(code::kInvalidArg, "Expected positive numbers for options 'gamma1', 'gamma2' and 'gamma3'");
-  }
+  DamsmGammas g{o.Number("gamma1"), o.Number("gamma2"), o.Number("gamma3")};
+  TORCH_CHECK(g.gamma1 > 0 && g.gamma2 > 0 && g.gamma3 > 0, "DAMSM: gammas must be positive");
   return g;
 }
 
 MG_REGISTER_FUNCTION("damsm_words_loss", [](const TensorMap& in, const Options& o) {
   const char* owner = "damsm_words_loss";
   auto r = WordsLoss(Require(in, "img_features", owner), Require(in, "words_emb", owner), Require(in, "cap_lens", owner),
-                     Optional(in, "class_ids"), Optional(in, "labels"), GammasOf(o), o.Bool("paperForm", false));
+                     Optional(in, "class_ids"), Optional(in, "labels"), GammasOf(o), o.Bool("paperForm"));
   TensorMap out{{"loss0", r.loss0}, {"loss1", r.loss1}, {"scores", r.scores}};
-  if (o.Bool("attMaps", false)) {
+  if (o.Bool("attMaps")) {
     for (size_t i = 0; i < r.att_maps.size(); ++i) out["att_map." + std::to_string(i)] = r.att_maps[i];
   }
   return out;

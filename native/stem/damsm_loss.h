@@ -10,10 +10,11 @@
 
 namespace mg {
 
+// No defaults: the values are train.gamma1..3 of the config schema, filled in by the TS wrapper.
 struct DamsmGammas {
-  double gamma1 = 4.0;   // TRAIN.SMOOTH.GAMMA1: sharpness of the word -> region attention
-  double gamma2 = 5.0;   // TRAIN.SMOOTH.GAMMA2: aggregation of the word relevances
-  double gamma3 = 10.0;  // TRAIN.SMOOTH.GAMMA3: scale of the B x B similarities
+  double gamma1;  // TRAIN.SMOOTH.GAMMA1: sharpness of the word -> region attention
+  double gamma2;  // TRAIN.SMOOTH.GAMMA2: aggregation of the word relevances
+  double gamma3;  // TRAIN.SMOOTH.GAMMA3: scale of the B x B similarities
 };
 
 struct DamsmWordsLoss {

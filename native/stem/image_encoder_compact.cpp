@@ -20,6 +20,7 @@ void AddConvBlock(torch::nn::Sequential& seq, int64_t in, int64_t out, int64_t k
 
 CNN_ENCODER_COMPACTImpl::CNN_ENCODER_COMPACTImpl(int64_t ndf, int64_t image_size, int64_t grid, int64_t nef)
     : ndf(ndf), image_size(image_size), grid(grid), nef(nef) {
+  TORCH_CHECK(ndf > 0 && nef > 0, "CNN_ENCODER_COMPACT: widths must be positive");
   if (grid < 2 || image_size % grid != 0 || image_size / grid < 2 || ((image_size / grid) & (image_size / grid - 1)) != 0) {
     throw Error(code::kInvalidArg, "CNN_ENCODER_COMPACT: imageSize / gridSize must be a power of two >= 2 (got " +
                                        std::to_string(image_size) + " / " + std::to_string(grid) + ")");
@@ -65,8 +66,7 @@ ImageEncoderOutput CNN_ENCODER_COMPACTImpl::forward(const torch::Tensor& images)
 namespace {
 
 MG_REGISTER_MODULE("CNN_ENCODER_COMPACT", [](const Options& o) -> std::shared_ptr<NativeModule> {
-  CNN_ENCODER_COMPACT net(o.Int("ndf", 32, 1, 4096), o.Int("imageSize", 64, 4, 4096), o.Int("gridSize", 8, 2, 4096),
-                          o.Int("nef", 256, 1, 1 << 16));
+  CNN_ENCODER_COMPACT net(o.Int("ndf"), o.Int("imageSize"), o.Int("gridSize"), o.Int("nef"));
   return std::make_shared<ModuleAdapter<CNN_ENCODER_COMPACT>>(
       "CNN_ENCODER_COMPACT", net, [](CNN_ENCODER_COMPACT& m, const TensorMap& in) {
         auto out = m->forward(Require(in, "images", "CNN_ENCODER_COMPACT"));

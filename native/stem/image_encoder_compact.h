@@ -32,7 +32,7 @@ struct ImageEncoderOutput {
 
 struct CNN_ENCODER_COMPACTImpl : torch::nn::Module {
   // image_size / grid must be a power of two >= 2.
-  CNN_ENCODER_COMPACTImpl(int64_t ndf = 32, int64_t image_size = 64, int64_t grid = 8, int64_t nef = 256);
+  CNN_ENCODER_COMPACTImpl(int64_t ndf, int64_t image_size, int64_t grid, int64_t nef);
   // images: (B, 3, H, W) in [-1, 1], any H x W (resized to image_size).
   ImageEncoderOutput forward(const torch::Tensor& images);
 

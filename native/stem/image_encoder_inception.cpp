@@ -120,6 +120,7 @@ torch::Tensor InceptionEImpl::forward(const torch::Tensor& x) {
 }
 
 CNN_ENCODERImpl::CNN_ENCODERImpl(int64_t nef) : nef(nef) {
+  TORCH_CHECK(nef > 0, "CNN_ENCODER: nef must be positive");
   Conv2d_1a_3x3 = register_module("Conv2d_1a_3x3", BasicConv2d(3, 32, 3, 2));
   Conv2d_2a_3x3 = register_module("Conv2d_2a_3x3", BasicConv2d(32, 32, 3));
   Conv2d_2b_3x3 = register_module("Conv2d_2b_3x3", BasicConv2d(32, 64, 3, 1, 1));
@@ -176,7 +177,7 @@ ImageEncoderOutput CNN_ENCODERImpl::forward(const torch::Tensor& images) {
 namespace {
 
 MG_REGISTER_MODULE("CNN_ENCODER", [](const Options& o) -> std::shared_ptr<NativeModule> {
-  CNN_ENCODER net(o.Int("nef", 256, 1, 1 << 16));
+  CNN_ENCODER net(o.Int("nef"));
   return std::make_shared<ModuleAdapter<CNN_ENCODER>>("CNN_ENCODER", net, [](CNN_ENCODER& m, const TensorMap& in) {
     auto out = m->forward(Require(in, "images", "CNN_ENCODER"));
     return TensorMap{{"features", out.features}, {"cnn_code", out.cnn_code}};

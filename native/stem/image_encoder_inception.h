@@ -70,7 +70,7 @@ TORCH_MODULE(InceptionE);
 
 struct CNN_ENCODERImpl : torch::nn::Module {
   // nef: width of both embeddings (TEXT.EMBEDDING_DIM, 256).
-  explicit CNN_ENCODERImpl(int64_t nef = 256);
+  explicit CNN_ENCODERImpl(int64_t nef);
   // images (B, 3, H, W) in [-1, 1] -> features (B, nef, 17, 17), cnn_code (B, nef).
   ImageEncoderOutput forward(const torch::Tensor& images);
 

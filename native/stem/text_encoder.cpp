@@ -12,21 +12,20 @@ constexpr double kEmbeddingInitRange = 0.1;  // AttnGAN RNN_ENCODER.init_weights
 
 }  // namespace
 
-RNN_ENCODERImpl::RNN_ENCODERImpl(int64_t ntoken, int64_t ninput, double drop_prob, int64_t nhidden,
-                                 const std::string& rnn_type)
-    : ntoken(ntoken), ninput(ninput), nhidden_per_direction(nhidden / 2), rnn_type(rnn_type) {
+RNN_ENCODERImpl::RNN_ENCODERImpl(int64_t ntoken, int64_t ninput, double drop_prob, int64_t nhidden, RnnType rnn_type)
+    : ntoken(ntoken), ninput(ninput), nhidden_per_direction(nhidden / 2) {
+  TORCH_CHECK(ntoken > 0 && ninput > 0 && nhidden > 0, "RNN_ENCODER: sizes must be positive");
   TORCH_CHECK(nhidden % 2 == 0, "RNN_ENCODER: nhidden must be even (two directions)");
+  TORCH_CHECK(drop_prob >= 0 && drop_prob < 1, "RNN_ENCODER: drop_prob must lie in [0, 1)");
   encoder = register_module("encoder", torch::nn::Embedding(ntoken, ninput));
   drop = register_module("drop", torch::nn::Dropout(drop_prob));
   // The official LSTM also gets dropout=drop_prob, which has no effect with one layer: left out.
-  if (rnn_type == "LSTM") {
+  if (rnn_type == RnnType::kLSTM) {
     lstm = register_module(
         "rnn", torch::nn::LSTM(torch::nn::LSTMOptions(ninput, nhidden_per_direction).batch_first(true).bidirectional(true)));
-  } else if (rnn_type == "GRU") {
+  } else {
     gru = register_module(
         "rnn", torch::nn::GRU(torch::nn::GRUOptions(ninput, nhidden_per_direction).batch_first(true).bidirectional(true)));
-  } else {
-    throw Error(code::kInvalidArg, "RNN_ENCODER: rnnType must be 'LSTM' or 'GRU' but got '" + rnn_type + "'");
   }
   torch::NoGradGuard no_grad;
   encoder->weight.uniform_(-kEmbeddingInitRange, kEmbeddingInitRange);
@@ -88,13 +87,8 @@ TextEncoderOutput RNN_ENCODERImpl::forward(const torch::Tensor& captions, const 
 namespace {
 
 MG_REGISTER_MODULE("RNN_ENCODER", [](const Options& o) -> std::shared_ptr<NativeModule> {
-  if (!o.Has("nTokens")) throw Error(code::kInvalidArg, "RNN_ENCODER: option 'nTokens' (vocabulary size) is required");
-  auto nhidden = o.Int("nHidden", 256, 2, 1 << 16);
-  if (nhidden % 2 != 0) throw Error(code::kInvalidArg, "Expected an even number for option 'nHidden' (two directions)");
-  auto drop = o.Number("dropProb", 0.5);
-  if (!(drop >= 0 && drop < 1)) throw Error(code::kInvalidArg, "Expected a number in [0, 1) for option 'dropProb'");
-  RNN_ENCODER net(o.Int("nTokens", 1, 1, int64_t(1) << 31), o.Int("nInput", 300, 1, 1 << 16), drop, nhidden,
-                  o.String("rnnType", "LSTM"));
+  RNN_ENCODER net(o.Int("nTokens"), o.Int("nInput"), o.Number("dropProb"), o.Int("nHidden"),
+                  o.Enum<RnnType>("rnnType", {{"LSTM", RnnType::kLSTM}, {"GRU", RnnType::kGRU}}));
   return std::make_shared<ModuleAdapter<RNN_ENCODER>>("RNN_ENCODER", net, [](RNN_ENCODER& m, const TensorMap& in) {
     auto out = m->forward(Require(in, "captions", "RNN_ENCODER"), Require(in, "cap_lens", "RNN_ENCODER"));
     return TensorMap{{"words_emb", out.words_emb}, {"sent_emb", out.sent_emb}, {"mask", out.mask}};

@@ -27,6 +27,7 @@ void CheckCaptionLengths(const torch::Tensor& cap_lens, int64_t batch, int64_t m
 
 CAPTION_RNNImpl::CAPTION_RNNImpl(int64_t n_words, int64_t embed_size, int64_t hidden_size, bool end_token)
     : n_words(n_words), embed_size(embed_size), hidden_size(hidden_size), end_token(end_token) {
+  TORCH_CHECK(n_words > 0 && embed_size > 0 && hidden_size > 0, "CAPTION_RNN: sizes must be positive");
   embed = register_module("embed", torch::nn::Embedding(n_words, embed_size));
   lstm = register_module("lstm", torch::nn::LSTM(torch::nn::LSTMOptions(embed_size, hidden_size).num_layers(1).batch_first(true)));
   linear = register_module("linear", torch::nn::Linear(hidden_size, n_words));
@@ -71,9 +72,7 @@ CaptionTeacherForcing CAPTION_RNNImpl::forward(const torch::Tensor& features, co
 namespace {
 
 MG_REGISTER_MODULE("CAPTION_RNN", [](const Options& o) -> std::shared_ptr<NativeModule> {
-  if (!o.Has("nWords")) throw Error(code::kInvalidArg, "CAPTION_RNN: option 'nWords' (vocabulary size) is required");
-  CAPTION_RNN net(o.Int("nWords", 1, 1, int64_t(1) << 31), o.Int("embedSize", 256, 1, 1 << 16),
-                  o.Int("hiddenSize", 512, 1, 1 << 16), o.Bool("endToken", false));
+  CAPTION_RNN net(o.Int("nWords"), o.Int("embedSize"), o.Int("hiddenSize"), o.Bool("endToken"));
   return std::make_shared<ModuleAdapter<CAPTION_RNN>>("CAPTION_RNN", net, [](CAPTION_RNN& m, const TensorMap& in) {
     auto out = m->forward(Require(in, "features", "CAPTION_RNN"), Require(in, "captions", "CAPTION_RNN"),
                           Require(in, "cap_lens", "CAPTION_RNN"));

@@ -20,7 +20,7 @@ struct CAPTION_RNNImpl : torch::nn::Module {
   // hidden_size is the LSTM width itself (the official trainer passes 2 x CAP.hidden_size).
   // end_token: append the id 0 (`<end>`) as the target after each caption, so the decoder learns
   // to stop (not in the official captions, which carry no end token; see caption_search.h).
-  CAPTION_RNNImpl(int64_t n_words, int64_t embed_size = 256, int64_t hidden_size = 512, bool end_token = false);
+  CAPTION_RNNImpl(int64_t n_words, int64_t embed_size, int64_t hidden_size, bool end_token);
 
   // features (B, embed) image features; captions (B, L) int64, row b = cap_lens[b] ids then
   // 0-padding; cap_lens (B,) int64 in 1..L, non-increasing (packed LSTM).

@@ -15,6 +15,7 @@ constexpr double kHeadBnMomentum = 0.01;                       // official Batch
 
 CAPTION_CNNImpl::CAPTION_CNNImpl(int64_t embed_size, CaptionInputOptions input)
     : embed_size(embed_size), input(input) {
+  TORCH_CHECK(embed_size > 0, "CAPTION_CNN: embed_size must be positive");
   resnet = register_module("resnet", MakeResNetTrunk(kResNet152Blocks));
   linear = register_module("linear", torch::nn::Linear(kTrunkWidth, embed_size));
   bn = register_module("bn", torch::nn::BatchNorm1d(torch::nn::BatchNorm1dOptions(embed_size).momentum(kHeadBnMomentum)));
@@ -36,8 +37,7 @@ torch::Tensor CAPTION_CNNImpl::forward(const torch::Tensor& images) {
 namespace {
 
 MG_REGISTER_MODULE("CAPTION_CNN", [](const Options& o) -> std::shared_ptr<NativeModule> {
-  CaptionInputOptions input{o.Int("imageSize", 224, 0, 4096), ParseCaptionInputNorm(o.String("inputNorm", "imagenet"))};
-  CAPTION_CNN net(o.Int("embedSize", 256, 1, 1 << 16), input);
+  CAPTION_CNN net(o.Int("embedSize"), CaptionInputOptionsFrom(o));
   return std::make_shared<ModuleAdapter<CAPTION_CNN>>("CAPTION_CNN", net, [](CAPTION_CNN& m, const TensorMap& in) {
     return TensorMap{{"features", m->forward(Require(in, "images", "CAPTION_CNN"))}};
   });

@@ -13,7 +13,7 @@
 namespace mg {
 
 struct CAPTION_CNNImpl : torch::nn::Module {
-  explicit CAPTION_CNNImpl(int64_t embed_size = 256, CaptionInputOptions input = {});
+  CAPTION_CNNImpl(int64_t embed_size, CaptionInputOptions input);
   // images (B, 3, H, W) in [-1, 1] -> features (B, embed_size). Gradients reach the images
   // (frozen use in MirrorGAN), never the trunk's parameters.
   torch::Tensor forward(const torch::Tensor& images);

@@ -13,6 +13,7 @@ constexpr int64_t kBlocks = 4;  // stride-2 blocks: 64 px -> 4 x 4, 128 px -> 8 
 CAPTION_CNN_COMPACTImpl::CAPTION_CNN_COMPACTImpl(int64_t ndf, int64_t embed_size, double bn_momentum,
                                                  CaptionInputOptions input)
     : ndf(ndf), embed_size(embed_size), input(input) {
+  TORCH_CHECK(ndf > 0 && embed_size > 0, "CAPTION_CNN_COMPACT: widths must be positive");
   cnn = torch::nn::Sequential();
   int64_t width = 3;
   for (int64_t k = 0; k < kBlocks; ++k) {
@@ -36,10 +37,9 @@ torch::Tensor CAPTION_CNN_COMPACTImpl::forward(const torch::Tensor& images) {
 namespace {
 
 MG_REGISTER_MODULE("CAPTION_CNN_COMPACT", [](const Options& o) -> std::shared_ptr<NativeModule> {
-  const double momentum = o.Number("bnMomentum", 0.01);
-  if (!(momentum > 0 && momentum <= 1)) throw Error(code::kInvalidArg, "Expected a number in (0, 1] for option 'bnMomentum'");
-  CaptionInputOptions input{o.Int("imageSize", 64, 0, 4096), ParseCaptionInputNorm(o.String("inputNorm", "imagenet"))};
-  CAPTION_CNN_COMPACT net(o.Int("ndf", 32, 1, 1 << 12), o.Int("embedSize", 256, 1, 1 << 16), momentum, input);
+  const double momentum = o.Number("bnMomentum");
+  TORCH_CHECK(momentum > 0 && momentum <= 1, "CAPTION_CNN_COMPACT: bnMomentum must lie in (0, 1]");
+  CAPTION_CNN_COMPACT net(o.Int("ndf"), o.Int("embedSize"), momentum, CaptionInputOptionsFrom(o));
   return std::make_shared<ModuleAdapter<CAPTION_CNN_COMPACT>>(
       "CAPTION_CNN_COMPACT", net, [](CAPTION_CNN_COMPACT& m, const TensorMap& in) {
         return TensorMap{{"features", m->forward(Require(in, "images", "CAPTION_CNN_COMPACT"))}};

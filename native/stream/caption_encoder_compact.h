@@ -18,8 +18,7 @@
 namespace mg {
 
 struct CAPTION_CNN_COMPACTImpl : torch::nn::Module {
-  CAPTION_CNN_COMPACTImpl(int64_t ndf = 32, int64_t embed_size = 256, double bn_momentum = 0.01,
-                          CaptionInputOptions input = {64, CaptionInputNorm::kImageNet});
+  CAPTION_CNN_COMPACTImpl(int64_t ndf, int64_t embed_size, double bn_momentum, CaptionInputOptions input);
   // images (B, 3, H, W) in [-1, 1] -> features (B, embed_size).
   torch::Tensor forward(const torch::Tensor& images);
 

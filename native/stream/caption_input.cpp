@@ -12,10 +12,10 @@ constexpr double kImageNetStd[3] = {0.229, 0.224, 0.225};
 
 }  // namespace
 
-CaptionInputNorm ParseCaptionInputNorm(const std::string& name) {
-  if (name == "imagenet") return CaptionInputNorm::kImageNet;
-  if (name == "none") return CaptionInputNorm::kNone;
-  throw Error(code::kInvalidArg, "Expected 'imagenet' or 'none' for option 'inputNorm' but received '" + name + "'");
+CaptionInputOptions CaptionInputOptionsFrom(const Options& o) {
+  const int64_t side = o.Int("imageSize");
+  TORCH_CHECK(side >= 0, "caption encoder: imageSize must be >= 0");
+  return {side, o.Enum<CaptionInputNorm>("inputNorm", {{"imagenet", CaptionInputNorm::kImageNet}, {"none", CaptionInputNorm::kNone}})};
 }
 
 torch::Tensor PrepareCaptionInput(const torch::Tensor& images, const CaptionInputOptions& options, const char* owner) {

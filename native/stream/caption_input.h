@@ -10,7 +10,7 @@
 
 #include <torch/torch.h>
 
-#include <string>
+#include "core/options.h"
 
 namespace mg {
 
@@ -20,12 +20,12 @@ enum class CaptionInputNorm {
 };
 
 struct CaptionInputOptions {
-  int64_t image_size = 224;  // bilinear resize (align_corners false) to this side; 0 = keep the input size
-  CaptionInputNorm norm = CaptionInputNorm::kImageNet;
+  int64_t image_size;  // bilinear resize (align_corners false) to this side; 0 = keep the input size
+  CaptionInputNorm norm;
 };
 
-// Parses 'imagenet' / 'none' (option `inputNorm`); names the option on failure.
-CaptionInputNorm ParseCaptionInputNorm(const std::string& name);
+// Reads the required options `imageSize` and `inputNorm` ('imagenet' / 'none').
+CaptionInputOptions CaptionInputOptionsFrom(const Options& o);
 
 // (B, 3, H, W) -> (B, 3, image_size, image_size), normalised as asked. Differentiable.
 torch::Tensor PrepareCaptionInput(const torch::Tensor& images, const CaptionInputOptions& options, const char* owner);

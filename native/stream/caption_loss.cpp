@@ -5,8 +5,8 @@
 
 namespace mg {
 
-CaptionLoss ComputeCaptionLoss(const torch::Tensor& logits, const torch::Tensor& targets, const torch::Tensor& lengths,
-                               double weight, CaptionReduction reduction) {
+torch::Tensor ComputeCaptionLoss(const torch::Tensor& logits, const torch::Tensor& targets, const torch::Tensor& lengths,
+                                 CaptionReduction reduction) {
   CheckFloating(logits, "caption_loss logits");
   CheckShape(logits, "caption_loss logits", {-1, -1});
   const int64_t n = logits.size(0);
@@ -20,10 +20,8 @@ CaptionLoss ComputeCaptionLoss(const torch::Tensor& logits, const torch::Tensor&
                                          " but range over " + std::to_string(lo) + ".." + std::to_string(hi));
     }
   }
-  torch::Tensor ce;
-  if (reduction == CaptionReduction::kTokenMean) {
-    ce = torch::nn::functional::cross_entropy(logits, targets);
-  } else {
+  if (reduction == CaptionReduction::kTokenMean) return torch::nn::functional::cross_entropy(logits, targets);
+  {
     if (!lengths.defined()) throw Error(code::kInvalidArg, "caption_loss: reduction 'sum' needs the input 'lengths' (B,)");
     if (lengths.scalar_type() != torch::kLong) throw Error(code::kDtype, "caption_loss: lengths must be int64");
     CheckShape(lengths, "caption_loss lengths", {-1});
@@ -34,22 +32,17 @@ CaptionLoss ComputeCaptionLoss(const torch::Tensor& logits, const torch::Tensor&
     }
     auto summed = torch::nn::functional::cross_entropy(
         logits, targets, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
-    ce = summed / static_cast<double>(lengths.size(0));
+    return summed / static_cast<double>(lengths.size(0));
   }
-  return {ce * weight, ce};
 }
 
 namespace {
 
 MG_REGISTER_FUNCTION("caption_loss", [](const TensorMap& in, const Options& o) {
-  const auto reduction = o.String("reduction", "mean");
-  if (reduction != "mean" && reduction != "sum") {
-    throw Error(code::kInvalidArg, "caption_loss: option 'reduction' must be 'mean' or 'sum' but got '" + reduction + "'");
-  }
-  auto out = ComputeCaptionLoss(Require(in, "logits", "caption_loss"), Require(in, "targets", "caption_loss"),
-                                Optional(in, "lengths"), o.Number("lambda", 1.0),
-                                reduction == "mean" ? CaptionReduction::kTokenMean : CaptionReduction::kTokenSum);
-  return TensorMap{{"loss", out.loss}, {"ce", out.ce}};
+  const auto reduction = o.Enum<CaptionReduction>(
+      "reduction", {{"mean", CaptionReduction::kTokenMean}, {"sum", CaptionReduction::kTokenSum}});
+  return TensorMap{{"loss", ComputeCaptionLoss(Require(in, "logits", "caption_loss"), Require(in, "targets", "caption_loss"),
+                                               Optional(in, "lengths"), reduction)}};
 });
 
 }  // namespace

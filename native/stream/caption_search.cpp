@@ -158,15 +158,16 @@ CaptionSearchResult BeamCaptions(const CaptionDecoderWeights& w, const torch::Te
 
 namespace {
 
-CaptionSearchOptions SearchOptions(const Options& o) {
-  CaptionSearchOptions s;
-  s.max_length = o.Int("maxLength", 20, 1, 1024);
-  s.end_token = o.Bool("endToken", false);
-  s.beam_size = o.Int("beamSize", 3, 1, 1024);
-  s.length_penalty = o.Number("lengthPenalty", 0.0);
-  if (!(s.length_penalty >= 0 && s.length_penalty <= 10)) {
-    throw Error(code::kInvalidArg, "Expected a number between 0 and 10 for option 'lengthPenalty'");
-  }
+// Greedy decoding is a beam of one with no length penalty.
+CaptionSearchOptions GreedyOptions(const Options& o) {
+  CaptionSearchOptions s{o.Int("maxLength"), o.Bool("endToken"), 1, 0.0};
+  TORCH_CHECK(s.max_length >= 1, "caption search: maxLength must be >= 1");
+  return s;
+}
+
+CaptionSearchOptions BeamOptions(const Options& o) {
+  CaptionSearchOptions s{o.Int("maxLength"), o.Bool("endToken"), o.Int("beamSize"), o.Number("lengthPenalty")};
+  TORCH_CHECK(s.max_length >= 1 && s.beam_size >= 1 && s.length_penalty >= 0, "caption search: invalid options");
   return s;
 }
 
@@ -174,12 +175,12 @@ TensorMap ToMap(const CaptionSearchResult& r) { return {{"ids", r.ids}, {"length
 
 MG_REGISTER_FUNCTION("caption_greedy", [](const TensorMap& in, const Options& o) {
   auto w = CaptionDecoderWeights::FromInputs(in, "caption_greedy");
-  return ToMap(GreedyCaptions(w, Require(in, "features", "caption_greedy"), SearchOptions(o)));
+  return ToMap(GreedyCaptions(w, Require(in, "features", "caption_greedy"), GreedyOptions(o)));
 });
 
 MG_REGISTER_FUNCTION("caption_beam", [](const TensorMap& in, const Options& o) {
   auto w = CaptionDecoderWeights::FromInputs(in, "caption_beam");
-  return ToMap(BeamCaptions(w, Require(in, "features", "caption_beam"), SearchOptions(o)));
+  return ToMap(BeamCaptions(w, Require(in, "features", "caption_beam"), BeamOptions(o)));
 });
 
 }  // namespace

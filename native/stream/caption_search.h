@@ -24,11 +24,12 @@ struct CaptionDecoderWeights {
   static CaptionDecoderWeights FromInputs(const TensorMap& in, const char* owner);
 };
 
+// No defaults: the TS wrapper (src/stream/caption_decoder.ts) fills in every value.
 struct CaptionSearchOptions {
-  int64_t max_length = 20;     // the tutorial's max_seq_length
-  bool end_token = false;      // the decoder was trained to emit 0 after a caption
-  int64_t beam_size = 1;       // beam search only
-  double length_penalty = 0;   // beam search: rank finished captions by logp / steps^alpha
+  int64_t max_length;     // the tutorial's max_seq_length
+  bool end_token;         // the decoder was trained to emit 0 after a caption
+  int64_t beam_size;      // beam search only (1 for greedy decoding)
+  double length_penalty;  // beam search: rank finished captions by logp / steps^alpha
 };
 
 struct CaptionSearchResult {

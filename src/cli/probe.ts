@@ -79,7 +79,7 @@ async function probeGuides(runDir: string, model: MirrorGAN, probes: Probe[], se
   const files = probeReferenceFiles();
   const out: { redescription?: ProbeMatching; matching?: ProbeMatching } = {};
   const capDir = c.train.captioner || path.join(runDir, 'stream');
-  if (c.train.lambda1 > 0 && (await hasCaptioner(capDir))) {
+  if (c.train.streamWeight > 0 && (await hasCaptioner(capDir))) {
     const cap = await loadCaptioner(capDir, { vocabulary: model.vocabulary });
     const images = await readCaptionImages(files, cap.encoder.options.imageSize || 64);
     try {

@@ -47,7 +47,7 @@ export function trainCommand(): Command {
         const out = [
           `run        ${r.runDir}`,
           r.damsm ? `STEM       DAMSM ${r.damsm.epochs} epochs, ${fmt(r.damsm.seconds)}${r.damsm.final ? `, test R@1 text->image ${(100 * (r.damsm.final.val?.r1_t2i ?? 0)).toFixed(1)} %` : ''}` : 'STEM       given (train.netE)',
-          r.stream ? `STREAM     ${fmt(r.stream.seconds)}` : config.train.lambda1 > 0 ? 'STREAM     given (train.captioner)' : 'STREAM     off (lambda1 = 0)',
+          r.stream ? `STREAM     ${fmt(r.stream.seconds)}` : config.train.streamWeight > 0 ? 'STREAM     given (train.captioner)' : 'STREAM     off (streamWeight = 0)',
           `MirrorGAN  ${r.gan.iterations} iterations, ${r.gan.epochs} epochs, ${fmt(r.gan.seconds)}; last ${Object.entries(r.gan.lastLosses).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(' ')}`,
           `checkpoint ${r.gan.checkpoint}`,
           r.report ? `report     ${r.report}` : '',

@@ -4,7 +4,7 @@
  * range and the official YAML name (cfg/config.py) it answers to, in one table. Presets
  * (`birds`, `coco`, `cpu`) override defaults; YAML files and `--set key=value` override presets.
  */
-import { MirrorganError } from '../../lib/errors.js';
+import { invalidArg, MirrorganError } from '../../lib/errors.js';
 import type { OpenMojiOptions } from '../data/openmoji.js';
 
 export type DatasetName = 'openmoji' | 'cub' | 'coco' | 'folder';
@@ -91,12 +91,12 @@ export interface MirrorGANConfig {
      * dataset's own (OpenMoji: colours x shapes; others: none), 'none' = no probes.
      */
     sampleCaptions: string;
-    /** STREAM caption-loss weight λ (0 = AttnGAN-style baseline). TRAIN.SMOOTH.LAMBDA1 */
-    lambda1: number;
+    /** Weight λ of the STREAM caption loss in G's loss (0 = AttnGAN-style baseline, no STREAM). TRAIN.SMOOTH.LAMBDA1 */
+    streamWeight: number;
     /** 'mean' = token-mean CE x λ (official code), 'sum' = token-sum x λ (paper). */
     streamReduction: 'mean' | 'sum';
-    /** DAMSM loss weight on the last stage (0 in MirrorGAN; AttnGAN uses 5). TRAIN.SMOOTH.LAMBDA */
-    lambda: number;
+    /** Weight of AttnGAN's DAMSM loss on the last stage in G's loss (0 in MirrorGAN; AttnGAN uses 5). TRAIN.SMOOTH.LAMBDA */
+    damsmWeight: number;
     /** DAMSM γ1: sharpness of each word's attention over the image regions. TRAIN.SMOOTH.GAMMA1 */
     gamma1: number;
     /** DAMSM γ2: how strongly the best-matching words dominate the caption–image word score. TRAIN.SMOOTH.GAMMA2 */
@@ -107,7 +107,7 @@ export interface MirrorGANConfig {
     netE: string;
     /** Initial generator weights ('' = fresh). TRAIN.NET_G */
     netG: string;
-    /** Pretrained STREAM captioner folder ('' = pretrain it first when lambda1 > 0). */
+    /** Pretrained STREAM captioner folder ('' = pretrain it first when streamWeight > 0). */
     captioner: string;
     /**
      * Hard-negative batches: each image is followed by up to this many images whose captions
@@ -167,6 +167,8 @@ type Kind = 'int' | 'number' | 'string' | 'enum' | 'bool';
 interface Field {
   key: string;
   official?: string;
+  /** Our earlier name of the key, still read (run folders' saved config.json, old scripts). */
+  formerly?: string;
   kind: Kind;
   min?: number;
   max?: number;
@@ -206,9 +208,9 @@ export const FIELDS: readonly Field[] = [
   { key: 'train.emaWarmup', kind: 'bool' },
   { key: 'train.sampleInterval', kind: 'int', min: 1, max: 1e9 },
   { key: 'train.sampleCaptions', kind: 'string' },
-  { key: 'train.lambda1', official: 'TRAIN.SMOOTH.LAMBDA1', kind: 'number', min: 0, max: 1e4 },
+  { key: 'train.streamWeight', official: 'TRAIN.SMOOTH.LAMBDA1', formerly: 'train.lambda1', kind: 'number', min: 0, max: 1e4 },
   { key: 'train.streamReduction', kind: 'enum', values: ['mean', 'sum'] },
-  { key: 'train.lambda', official: 'TRAIN.SMOOTH.LAMBDA', kind: 'number', min: 0, max: 1e4 },
+  { key: 'train.damsmWeight', official: 'TRAIN.SMOOTH.LAMBDA', formerly: 'train.lambda', kind: 'number', min: 0, max: 1e4 },
   { key: 'train.gamma1', official: 'TRAIN.SMOOTH.GAMMA1', kind: 'number', min: 0, max: 1e3 },
   { key: 'train.gamma2', official: 'TRAIN.SMOOTH.GAMMA2', kind: 'number', min: 0, max: 1e3 },
   { key: 'train.gamma3', official: 'TRAIN.SMOOTH.GAMMA3', kind: 'number', min: 0, max: 1e3 },
@@ -244,6 +246,16 @@ export const IGNORED_OFFICIAL = new Set([
 ]);
 
 const OFFICIAL_TO_KEY = new Map(FIELDS.filter((f) => f.official).map((f) => [f.official!, f.key]));
+/**
+ * Migration of renamed keys: a run folder's config.json written before a rename (e.g.
+ * `train.lambda1`, now `train.streamWeight`) still loads, resumes and generates.
+ */
+const FORMER_TO_KEY = new Map(FIELDS.filter((f) => f.formerly).map((f) => [f.formerly!, f.key]));
+
+/** Our key for `key`: itself, or the key an official name or a former name of ours stands for. */
+function ourKey(key: string): string {
+  return OFFICIAL_TO_KEY.get(key) ?? FORMER_TO_KEY.get(key) ?? key;
+}
 
 /** The defaults: the official MirrorGAN CUB values where they exist. */
 export function defaults(): MirrorGANConfig {
@@ -255,7 +267,7 @@ export function defaults(): MirrorGANConfig {
     text: { embeddingDim: 256, wordsNum: 18, rnnType: 'LSTM' },
     train: {
       batchSize: 12, maxEpoch: 650, maxIterations: 0, generatorLr: 2e-4, discriminatorLr: 2e-4, beta1: 0.5, beta2: 0.999,
-      emaDecay: 0.999, emaWarmup: false, snapshotInterval: 2000, sampleInterval: 1000, sampleCaptions: '', lambda1: 10, streamReduction: 'mean', lambda: 0,
+      emaDecay: 0.999, emaWarmup: false, snapshotInterval: 2000, sampleInterval: 1000, sampleCaptions: '', streamWeight: 10, streamReduction: 'mean', damsmWeight: 0,
       gamma1: 4, gamma2: 5, gamma3: 10, netE: '', netG: '', captioner: '', neighbours: 0, mismatch: 'shift', seed: 100, threads: 0, device: 'auto',
     },
     damsm: { epochs: 600, batchSize: 48, lr: 0.002, lrDecay: 0.98, rnnGradClip: 0.25, imageEncoder: 'inception', imageSize: 299, neighbours: 0 },
@@ -273,7 +285,7 @@ export const PRESETS: Record<string, (c: MirrorGANConfig) => void> = {
   coco: (c) => {
     c.dataset.name = 'coco';
     Object.assign(c.gan, { gfDim: 48, dfDim: 96, rNum: 3 });
-    Object.assign(c.train, { batchSize: 14, maxEpoch: 120, lambda1: 20 });
+    Object.assign(c.train, { batchSize: 14, maxEpoch: 120, streamWeight: 20 });
     c.text.wordsNum = 12;
     c.damsm.epochs = 100;
   },
@@ -292,7 +304,7 @@ export const PRESETS: Record<string, (c: MirrorGANConfig) => void> = {
     c.tree.branchNum = 2;
     Object.assign(c.gan, { gfDim: 8, dfDim: 16, rNum: 1 });
     Object.assign(c.train, {
-      batchSize: 16, maxEpoch: 100, maxIterations: 2000, snapshotInterval: 250, sampleInterval: 200, lambda1: 10, lambda: 5, emaWarmup: true,
+      batchSize: 16, maxEpoch: 100, maxIterations: 2000, snapshotInterval: 250, sampleInterval: 200, streamWeight: 10, damsmWeight: 5, emaWarmup: true,
     });
     c.text.wordsNum = 12;
     Object.assign(c.damsm, { epochs: 14, batchSize: 48, imageEncoder: 'compact', imageSize: 64 });
@@ -316,44 +328,62 @@ function setPath(obj: Record<string, unknown>, key: string, value: unknown): voi
   o[parts[parts.length - 1]] = value;
 }
 
-/** Parses and range-checks one value for `key` (strings from the command line are converted). */
-export function coerce(key: string, value: unknown): unknown {
+function fieldOf(key: string): Field {
   const f = FIELDS.find((x) => x.key === key);
   if (!f) throw new MirrorganError('ERR_INVALID_ARG', `Unknown config field '${key}' (known: ${FIELDS.map((x) => x.key).join(', ')})`);
-  let v = value;
+  return f;
+}
+
+/** What a field accepts, in the words of the error sentences. */
+function expectedOf(f: Field): string {
+  if (f.kind === 'int') return `an integer between ${f.min} and ${f.max}`;
+  if (f.kind === 'number') return `a number between ${f.min} and ${f.max}`;
+  if (f.kind === 'bool') return 'true or false';
+  if (f.kind === 'enum') return `one of ${f.values!.join(', ')}`;
+  return 'a string';
+}
+
+/** Whether `v` (already of the field's JS type) is allowed: the one range check of every field. */
+function allowed(f: Field, v: unknown): boolean {
   if (f.kind === 'int' || f.kind === 'number') {
-    if (typeof v === 'string' && v.trim() !== '') v = Number(v);
-    if (typeof v !== 'number' || !Number.isFinite(v) || (f.kind === 'int' && !Number.isInteger(v))) {
-      throw bad(key, f.kind === 'int' ? `an integer between ${f.min} and ${f.max}` : `a number between ${f.min} and ${f.max}`, value);
-    }
-    if (v < f.min! || v > f.max!) throw bad(key, `${f.kind === 'int' ? 'an integer' : 'a number'} between ${f.min} and ${f.max}`, value);
-    return v;
+    return typeof v === 'number' && Number.isFinite(v) && (f.kind === 'number' || Number.isInteger(v)) && v >= f.min! && v <= f.max!;
   }
-  if (f.kind === 'bool') {
-    if (v === 'true') return true;
-    if (v === 'false') return false;
-    if (typeof v !== 'boolean') throw bad(key, 'true or false', value);
-    return v;
-  }
-  if (f.kind === 'enum') {
-    if (typeof v !== 'string' || !f.values!.includes(v)) throw bad(key, `one of ${f.values!.join(', ')}`, value);
-    return key === 'dataset.name' && v === 'birds' ? 'cub' : v;  // upstream's DATASET_NAME
-  }
-  if (typeof v !== 'string') throw bad(key, 'a string', value);
-  return v;
+  if (f.kind === 'bool') return typeof v === 'boolean';
+  if (f.kind === 'enum') return typeof v === 'string' && f.values!.includes(v);
+  return typeof v === 'string';
+}
+
+/** Parses and range-checks one value for `key` (strings from the command line are converted). */
+export function coerce(key: string, value: unknown): unknown {
+  const f = fieldOf(key);
+  let v = value;
+  if ((f.kind === 'int' || f.kind === 'number') && typeof v === 'string' && v.trim() !== '') v = Number(v);
+  if (f.kind === 'bool' && (v === 'true' || v === 'false')) v = v === 'true';
+  if (!allowed(f, v)) throw bad(key, expectedOf(f), value);
+  return key === 'dataset.name' && v === 'birds' ? 'cub' : v;  // upstream's DATASET_NAME
+}
+
+/**
+ * Checks the module option `name` against the range of the config key it is set from, so a
+ * library caller building `new Generator({ gfDim })` meets the same limits as `--set gan.gfDim=`
+ * (no string conversion: options are typed values). The error names the option.
+ */
+export function checkSetting(name: string, key: string, value: unknown): void {
+  const f = fieldOf(key);
+  if (!allowed(f, value)) throw invalidArg(name, expectedOf(f), value);
 }
 
 /** Sets one field, by our key (`train.batchSize`) or the official one (`TRAIN.BATCH_SIZE`). */
 export function setField(config: MirrorGANConfig, key: string, value: unknown): boolean {
   if (IGNORED_OFFICIAL.has(key)) return false;
-  const ours = OFFICIAL_TO_KEY.get(key) ?? key;
+  const ours = ourKey(key);
   setPath(config as unknown as Record<string, unknown>, ours, coerce(ours, value));
   return true;
 }
 
 /** Reads one field. */
 export function getField(config: MirrorGANConfig, key: string): unknown {
-  return getPath(config as unknown as Record<string, unknown>, OFFICIAL_TO_KEY.get(key) ?? key);
+  return getPath(config as unknown as Record<string, unknown>, ourKey(key));
 }
 
 /** The probe captions of `train.sampleCaptions` ('' = `datasetDefault`, 'none' = none). */
@@ -379,8 +409,7 @@ export function validate(config: MirrorGANConfig): MirrorGANConfig {
   if (config.dataset.name !== 'openmoji' && !config.dataset.root) {
     throw new MirrorganError('ERR_INVALID_ARG', `dataset.root (DATA_DIR) is required for dataset.name '${config.dataset.name}'`);
   }
-  if (config.gan.gfDim * 16 < 16 || (config.gan.gfDim * 16) % 16 !== 0) {
-    throw bad('gan.gfDim', 'a positive integer', config.gan.gfDim);
-  }
+  // RNN_ENCODER gives each direction of its bidirectional LSTM half of TEXT.EMBEDDING_DIM.
+  if (config.text.embeddingDim % 2 !== 0) throw bad('text.embeddingDim', 'an even integer (the text encoder splits it over two directions)', config.text.embeddingDim);
   return config;
 }

@@ -7,15 +7,20 @@
 import { invalidArg } from '../../lib/errors.js';
 import { Module } from '../../lib/module.js';
 import type { Tensor } from '../../lib/tensor.js';
+import { DISCRIMINATOR_KEYS, withSchemaDefaults } from '../config/module_options.js';
 
+/**
+ * A discriminator's options (`discriminatorOptions(config, size)` in src/config/module_options.ts);
+ * `dfDim` and `efDim` left out take their config key's default and range from the schema.
+ */
 export interface DiscriminatorOptions {
   /** Image size this discriminator judges: 64, 128 or 256. */
   size: number;
-  /** GAN.DF_DIM. Default 64. */
+  /** GAN.DF_DIM (`gan.dfDim`). */
   dfDim?: number;
-  /** Sentence feature width. Default 256. */
+  /** Sentence feature width, TEXT.EMBEDDING_DIM (`text.embeddingDim`). */
   efDim?: number;
-  /** With the unconditional head (b_jcu). Default true. */
+  /** With the unconditional head (b_jcu, MirrorGAN model.py D_NET*). Default true. */
   bJcu?: boolean;
 }
 
@@ -30,7 +35,9 @@ export class Discriminator extends Module {
 
   constructor(options: DiscriminatorOptions) {
     if (![64, 128, 256].includes(options?.size)) throw invalidArg('size', '64, 128 or 256', options?.size);
-    super(`D_NET${options.size}`, { dfDim: options.dfDim ?? 64, efDim: options.efDim ?? 256, bJcu: options.bJcu ?? true });
+    const o = withSchemaDefaults(options, DISCRIMINATOR_KEYS);
+    if (o.bJcu !== undefined && typeof o.bJcu !== 'boolean') throw invalidArg('bJcu', 'a boolean', o.bJcu);
+    super(`D_NET${options.size}`, { dfDim: o.dfDim, efDim: o.efDim, bJcu: o.bJcu ?? true });
     this.size = options.size;
   }
 

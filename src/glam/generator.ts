@@ -4,27 +4,33 @@
  * attention stage per doubling (word-level + sentence-level attention). State-dict keys equal
  * the official ones (105 keys / 7,105,392 parameters at the birds config).
  */
-import { invalidArg } from '../../lib/errors.js';
 import { Module, type ForwardOptions } from '../../lib/module.js';
 import type { Tensor } from '../../lib/tensor.js';
+import { GENERATOR_KEYS, withSchemaDefaults } from '../config/module_options.js';
+import type { MirrorGANConfig } from '../config/schema.js';
 
+/**
+ * G_NET's options. Each one is set from a config key (`generatorOptions(config)` in
+ * src/config/module_options.ts); one left out takes that key's default and range from the
+ * config schema (the official CUB values: GF_DIM 32, 3 stages, ...).
+ */
 export interface GeneratorOptions {
-  /** GAN.GF_DIM. Default 32. */
+  /** GAN.GF_DIM (`gan.gfDim`). */
   gfDim?: number;
-  /** TEXT.EMBEDDING_DIM of the text encoder. Default 256. */
+  /** TEXT.EMBEDDING_DIM of the text encoder (`text.embeddingDim`). */
   efDim?: number;
-  /** GAN.CONDITION_DIM. Default 100. */
+  /** GAN.CONDITION_DIM (`gan.conditionDim`). */
   cDim?: number;
-  /** GAN.Z_DIM. Default 100. */
+  /** GAN.Z_DIM (`gan.zDim`). */
   zDim?: number;
-  /** GAN.R_NUM residual blocks in stages 2 and 3. Default 2. */
+  /** GAN.R_NUM residual blocks in stages 2 and 3 (`gan.rNum`). */
   rNum?: number;
-  /** Stages: 1 (64 px), 2 (64, 128) or 3 (64, 128, 256). Default 3. */
+  /** TREE.BRANCH_NUM stages: 1 (64 px), 2 (64, 128) or 3 (64, 128, 256) (`tree.branchNum`). */
   branchNum?: number;
-  /** 'official' (code), 'paper' (no 1x1 conv before the softmax), 'off' (GLAM ablation). Default 'official'. */
-  sentenceAttention?: 'official' | 'paper' | 'off';
-  /** 'official' (AttnGAN's tiling quirk, for parity) or 'fixed'. Default 'official'. */
-  maskTiling?: 'official' | 'fixed';
+  /** 'official' (code), 'paper' (no 1x1 conv before the softmax), 'off' (GLAM ablation) (`gan.sentenceAttention`). */
+  sentenceAttention?: MirrorGANConfig['gan']['sentenceAttention'];
+  /** 'official' (AttnGAN's tiling quirk, for parity) or 'fixed' (`gan.maskTiling`). */
+  maskTiling?: MirrorGANConfig['gan']['maskTiling'];
 }
 
 export interface GeneratorInputs {
@@ -54,12 +60,8 @@ export class Generator extends Module {
   readonly options: Required<GeneratorOptions>;
 
   constructor(options: GeneratorOptions = {}) {
-    const o: Required<GeneratorOptions> = {
-      gfDim: options.gfDim ?? 32, efDim: options.efDim ?? 256, cDim: options.cDim ?? 100, zDim: options.zDim ?? 100,
-      rNum: options.rNum ?? 2, branchNum: options.branchNum ?? 3,
-      sentenceAttention: options.sentenceAttention ?? 'official', maskTiling: options.maskTiling ?? 'official',
-    };
-    if (![1, 2, 3].includes(o.branchNum)) throw invalidArg('branchNum', '1, 2 or 3', o.branchNum);
+    const given = withSchemaDefaults(options, GENERATOR_KEYS) as Required<GeneratorOptions>;
+    const o = Object.fromEntries(Object.keys(GENERATOR_KEYS).map((k) => [k, given[k as keyof GeneratorOptions]])) as Required<GeneratorOptions>;
     super('G_NET', { ...o });
     this.options = o;
   }

@@ -20,6 +20,7 @@ import { MirrorganError } from '../../lib/errors.js';
 import { manualSeed } from '../../lib/runtime.js';
 import { dispose, randn, tensor, tidy, zeros, type Device, type Tensor } from '../../lib/tensor.js';
 import { resolveConfig, type MirrorGANConfig, type ResolveOptions } from '../config/index.js';
+import { generatorOptions, textEncoderOptions } from '../config/module_options.js';
 import { Discriminator, Generator } from '../glam/index.js';
 import { CompactImageEncoder, InceptionImageEncoder, TextEncoder } from '../stem/index.js';
 import { CaptionDecoder, CaptionEncoder } from '../stream/index.js';
@@ -99,13 +100,10 @@ export class MirrorGAN {
       throw new MirrorganError('ERR_FILE', `${runDir}/config.json: ${(e as Error).message}`);
     }
     const vocabulary = await Vocabulary.load(path.join(ckpt, 'vocabulary.json'));
-    const textEncoder = new TextEncoder({ nTokens: vocabulary.size, nHidden: config.text.embeddingDim, rnnType: config.text.rnnType });
+    const textEncoder = new TextEncoder(textEncoderOptions(config, vocabulary.size));
     const netE = config.train.netE || path.join(runDir, 'damsm', 'text_encoder.safetensors');
     await textEncoder.load(netE);
-    const generator = new Generator({
-      gfDim: config.gan.gfDim, efDim: config.text.embeddingDim, cDim: config.gan.conditionDim, zDim: config.gan.zDim,
-      rNum: config.gan.rNum, branchNum: config.tree.branchNum, sentenceAttention: config.gan.sentenceAttention, maskTiling: config.gan.maskTiling,
-    });
+    const generator = new Generator(generatorOptions(config));
     await generator.load(path.join(ckpt, 'netG_ema.safetensors'));
     const device = options.device ?? 'cpu';
     textEncoder.to(device).eval().setRequiresGrad(false);

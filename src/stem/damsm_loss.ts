@@ -10,14 +10,18 @@
 import { invalidArg } from '../../lib/errors.js';
 import { callNative, callNativeAsync, type TensorRecord } from '../../lib/module.js';
 import type { Tensor } from '../../lib/tensor.js';
+import { DAMSM_GAMMA_KEYS, withSchemaDefaults } from '../config/module_options.js';
 
-/** Options shared by both DAMSM losses; defaults are the official ymls' TRAIN.SMOOTH values. */
+/**
+ * Options shared by both DAMSM losses (`damsmGammas(config)` in src/config/module_options.ts);
+ * one left out takes the default of its config key (`train.gamma1..3`, the official ymls' values).
+ */
 export interface DamsmGammaOptions {
-  /** Sharpness of the word -> region attention (GAMMA1). Default: 4. */
+  /** Sharpness of the word -> region attention (TRAIN.SMOOTH.GAMMA1). */
   gamma1?: number;
-  /** Aggregation of the word relevances into a caption-image score (GAMMA2). Default: 5. */
+  /** Aggregation of the word relevances into a caption-image score (TRAIN.SMOOTH.GAMMA2). */
   gamma2?: number;
-  /** Scale of the B x B similarity matrices (GAMMA3). Default: 10. */
+  /** Scale of the B x B similarity matrices (TRAIN.SMOOTH.GAMMA3). */
   gamma3?: number;
 }
 
@@ -76,9 +80,10 @@ export interface DamsmSentLossResult {
 }
 
 function gammaOptions(o: DamsmGammaOptions): { gamma1: number; gamma2: number; gamma3: number } {
-  const out = { gamma1: o.gamma1 ?? 4, gamma2: o.gamma2 ?? 5, gamma3: o.gamma3 ?? 10 };
+  const s = withSchemaDefaults(o, DAMSM_GAMMA_KEYS);
+  const out = { gamma1: s.gamma1!, gamma2: s.gamma2!, gamma3: s.gamma3! };
   for (const [k, v] of Object.entries(out)) {
-    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw invalidArg(k, 'a finite number > 0', v);
+    if (!(v > 0)) throw invalidArg(k, 'a finite number > 0', v);  // the schema's range starts at 0
   }
   return out;
 }

@@ -12,6 +12,7 @@
 import { invalidArg } from '../../lib/errors.js';
 import { Module, type ForwardOptions } from '../../lib/module.js';
 import type { Tensor } from '../../lib/tensor.js';
+import { IMAGE_ENCODER_KEYS, withSchemaDefaults } from '../config/module_options.js';
 
 /** What an image encoder returns. */
 export interface ImageEncoding {
@@ -41,7 +42,7 @@ function toEncoding(out: Record<string, Tensor>): ImageEncoding {
 
 /** Options of {@link InceptionImageEncoder}. */
 export interface InceptionImageEncoderOptions {
-  /** Width of the embeddings (official nef = TEXT.EMBEDDING_DIM). Default: 256. */
+  /** Width of the embeddings, nef = TEXT.EMBEDDING_DIM (`text.embeddingDim`; its default and range). */
   nef?: number;
 }
 
@@ -56,9 +57,7 @@ export class InceptionImageEncoder extends Module implements ImageEncoder {
   readonly options: Required<InceptionImageEncoderOptions>;
 
   constructor(options: InceptionImageEncoderOptions = {}) {
-    if (options === null || typeof options !== 'object') throw invalidArg('options', 'an options object', options);
-    const o: Required<InceptionImageEncoderOptions> = { nef: options.nef ?? 256 };
-    checkInt('nef', o.nef, 1, 65536);
+    const o = withSchemaDefaults(options, IMAGE_ENCODER_KEYS) as Required<InceptionImageEncoderOptions>;
     super('CNN_ENCODER', { ...o });
     this.options = o;
   }
@@ -80,23 +79,22 @@ export interface CompactImageEncoderOptions {
   imageSize?: number;
   /** Side of the region grid. Default: 8. */
   gridSize?: number;
-  /** Width of the embeddings. Default: 256. */
+  /** Width of the embeddings, nef = TEXT.EMBEDDING_DIM (`text.embeddingDim`; its default and range). */
   nef?: number;
 }
 
 /** Validates {@link CompactImageEncoderOptions} and fills in the defaults. */
 export function resolveCompactImageEncoderOptions(options: CompactImageEncoderOptions): Required<CompactImageEncoderOptions> {
-  if (options === null || typeof options !== 'object') throw invalidArg('options', 'an options object', options);
+  const s = withSchemaDefaults(options, IMAGE_ENCODER_KEYS);
   const o: Required<CompactImageEncoderOptions> = {
-    ndf: options.ndf ?? 32,
-    imageSize: options.imageSize ?? 64,
-    gridSize: options.gridSize ?? 8,
-    nef: options.nef ?? 256,
+    ndf: s.ndf ?? 32,
+    imageSize: s.imageSize ?? 64,
+    gridSize: s.gridSize ?? 8,
+    nef: s.nef!,
   };
   checkInt('ndf', o.ndf, 1, 4096);
   checkInt('imageSize', o.imageSize, 4, 4096);
   checkInt('gridSize', o.gridSize, 2, 4096);
-  checkInt('nef', o.nef, 1, 65536);
   const ratio = o.imageSize / o.gridSize;
   if (!Number.isInteger(ratio) || ratio < 2 || (ratio & (ratio - 1)) !== 0) {
     throw invalidArg('imageSize / gridSize', 'a power of two >= 2', ratio);

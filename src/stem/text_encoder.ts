@@ -13,23 +13,32 @@
 import { invalidArg } from '../../lib/errors.js';
 import { Module, type ForwardOptions } from '../../lib/module.js';
 import type { Tensor } from '../../lib/tensor.js';
+import { TEXT_ENCODER_KEYS, withSchemaDefaults } from '../config/module_options.js';
+import type { MirrorGANConfig } from '../config/schema.js';
 
 /** Recurrent cell of the text encoder (official cfg.RNN_TYPE). */
-export type RnnType = 'LSTM' | 'GRU';
+export type RnnType = MirrorGANConfig['text']['rnnType'];
 
-/** Options of {@link TextEncoder}; defaults are the official constructor's. */
+/**
+ * Options of {@link TextEncoder} (`textEncoderOptions(config, vocabSize)` in
+ * src/config/module_options.ts). `nHidden` and `rnnType` left out take their config key's
+ * default and range from the schema; `nInput` and `dropProb` are the official constructor's.
+ */
 export interface TextEncoderOptions {
   /** Vocabulary size n_words (index 0 = `<end>` padding). Required. */
   nTokens: number;
-  /** Word-embedding width. Default: 300. */
+  /** Word-embedding width. Default: 300 (AttnGAN RNN_ENCODER's ninput). */
   nInput?: number;
-  /** Output width (TEXT.EMBEDDING_DIM), split over the two directions. Even. Default: 256. */
+  /** Output width, TEXT.EMBEDDING_DIM (`text.embeddingDim`), split over the two directions. Even. */
   nHidden?: number;
-  /** Dropout on the embedded words, active in train mode only. Default: 0.5. */
+  /** Dropout on the embedded words, active in train mode only. Default: 0.5 (AttnGAN's drop_prob). */
   dropProb?: number;
-  /** Recurrent cell. Default: 'LSTM'. */
+  /** Recurrent cell, RNN_TYPE (`text.rnnType`). */
   rnnType?: RnnType;
 }
+
+/** The official RNN_ENCODER constructor's values of the options no config key sets. */
+const RNN_ENCODER_DEFAULTS = { nInput: 300, dropProb: 0.5 } as const;
 
 /** What {@link TextEncoder.encode} returns. */
 export interface TextEncoding {
@@ -49,20 +58,18 @@ function checkInt(name: string, value: unknown, min: number, max: number): void 
 
 /** Validates {@link TextEncoderOptions} and fills in the defaults. */
 export function resolveTextEncoderOptions(options: TextEncoderOptions): Required<TextEncoderOptions> {
-  if (options === null || typeof options !== 'object') throw invalidArg('options', 'an options object', options);
+  const s = withSchemaDefaults(options, TEXT_ENCODER_KEYS);
   const o: Required<TextEncoderOptions> = {
-    nTokens: options.nTokens,
-    nInput: options.nInput ?? 300,
-    nHidden: options.nHidden ?? 256,
-    dropProb: options.dropProb ?? 0.5,
-    rnnType: options.rnnType ?? 'LSTM',
+    nTokens: s.nTokens,
+    nInput: s.nInput ?? RNN_ENCODER_DEFAULTS.nInput,
+    nHidden: s.nHidden!,
+    dropProb: s.dropProb ?? RNN_ENCODER_DEFAULTS.dropProb,
+    rnnType: s.rnnType!,
   };
   checkInt('nTokens', o.nTokens, 1, 2 ** 31 - 1);
   checkInt('nInput', o.nInput, 1, 65536);
-  checkInt('nHidden', o.nHidden, 2, 65536);
   if (o.nHidden % 2 !== 0) throw invalidArg('nHidden', 'an even integer (two directions)', o.nHidden);
   if (typeof o.dropProb !== 'number' || !(o.dropProb >= 0 && o.dropProb < 1)) throw invalidArg('dropProb', 'number in [0, 1)', o.dropProb);
-  if (o.rnnType !== 'LSTM' && o.rnnType !== 'GRU') throw invalidArg('rnnType', "'LSTM' or 'GRU'", o.rnnType);
   return o;
 }
 

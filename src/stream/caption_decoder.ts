@@ -14,15 +14,17 @@
 import { invalidArg } from '../../lib/errors.js';
 import { callNative, Module, type ForwardOptions } from '../../lib/module.js';
 import { dispose, type Tensor } from '../../lib/tensor.js';
+import { CAPTION_DECODER_KEYS, captionDecoderOptions, withSchemaDefaults } from '../config/module_options.js';
+import { defaults } from '../config/schema.js';
 import type { Vocabulary } from '../text/vocabulary.js';
 
 /** Options of {@link CaptionDecoder}. */
 export interface CaptionDecoderOptions {
   /** Vocabulary size n_words (id 0 = `<end>`/padding). Required. */
   nWords: number;
-  /** Word-embedding width; must equal the encoder's embedSize. Default: 256. */
+  /** Word-embedding width, CAP.embed_size (`stream.embedSize`; its default and range); must equal the encoder's. */
   embedSize?: number;
-  /** LSTM width (the official trainer builds 2 x CAP.hidden_size = 512). Default: 512. */
+  /** LSTM width. Default: 2 x `stream.hiddenSize`'s default, as the official trainer builds it from CAP.hidden_size. */
   hiddenSize?: number;
   /**
    * Train with `<end>` (id 0) appended as the target after each caption, so decoding knows where
@@ -76,10 +78,12 @@ function checkInt(name: string, value: unknown, min: number, max: number): void 
 
 /** Validates {@link CaptionDecoderOptions} and fills in the defaults. */
 export function resolveCaptionDecoderOptions(options: CaptionDecoderOptions): ResolvedCaptionDecoderOptions {
-  if (options === null || typeof options !== 'object') throw invalidArg('options', 'an options object', options);
-  const o = { embedSize: 256, hiddenSize: 512, endToken: false, maxLength: 20, ...options };
+  const s = withSchemaDefaults(options, CAPTION_DECODER_KEYS);
+  const o: ResolvedCaptionDecoderOptions = {
+    nWords: s.nWords, embedSize: s.embedSize!, hiddenSize: s.hiddenSize ?? captionDecoderOptions(defaults()).hiddenSize,
+    endToken: s.endToken ?? false, maxLength: s.maxLength ?? 20,
+  };
   checkInt('nWords', o.nWords, 2, 2 ** 31 - 1);
-  checkInt('embedSize', o.embedSize, 1, 65536);
   checkInt('hiddenSize', o.hiddenSize, 1, 65536);
   checkInt('maxLength', o.maxLength, 1, 1024);
   if (typeof o.endToken !== 'boolean') throw invalidArg('endToken', 'a boolean', o.endToken);

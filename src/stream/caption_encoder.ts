@@ -13,6 +13,7 @@ import { invalidArg, MirrorganError } from '../../lib/errors.js';
 import { Module, type ForwardOptions } from '../../lib/module.js';
 import { loadSafetensors } from '../../lib/safetensors.js';
 import { dispose, type Tensor } from '../../lib/tensor.js';
+import { CAPTION_ENCODER_KEYS, withSchemaDefaults } from '../config/module_options.js';
 
 /** Which trunk the encoder uses. */
 export type CaptionEncoderArch = 'resnet152' | 'compact';
@@ -28,7 +29,7 @@ export type CaptionInputNorm = 'imagenet' | 'none';
 export interface CaptionEncoderOptions {
   /** Trunk. Default: 'compact'. */
   arch?: CaptionEncoderArch;
-  /** Output width (CAP.embed_size). Default: 256. */
+  /** Output width, CAP.embed_size (`stream.embedSize`; its default and range). */
   embedSize?: number;
   /** Bilinear resize of the input to this side; 0 keeps the input size. Default: 224 (resnet152), 64 (compact). */
   imageSize?: number;
@@ -51,18 +52,17 @@ function checkInt(name: string, value: unknown, min: number, max: number): void 
 
 /** Validates {@link CaptionEncoderOptions} and fills in the defaults. */
 export function resolveCaptionEncoderOptions(options: CaptionEncoderOptions = {}): ResolvedCaptionEncoderOptions {
-  if (options === null || typeof options !== 'object') throw invalidArg('options', 'an options object', options);
-  const arch = options.arch ?? 'compact';
+  const s = withSchemaDefaults(options, CAPTION_ENCODER_KEYS);
+  const arch = s.arch ?? 'compact';
   if (arch !== 'resnet152' && arch !== 'compact') throw invalidArg('arch', "'resnet152' or 'compact'", arch);
   const o: ResolvedCaptionEncoderOptions = {
     arch,
-    embedSize: options.embedSize ?? 256,
-    imageSize: options.imageSize ?? (arch === 'resnet152' ? 224 : 64),
-    inputNorm: options.inputNorm ?? 'imagenet',
-    ndf: options.ndf ?? 32,
-    bnMomentum: options.bnMomentum ?? 0.01,
+    embedSize: s.embedSize!,
+    imageSize: s.imageSize ?? (arch === 'resnet152' ? 224 : 64),
+    inputNorm: s.inputNorm ?? 'imagenet',
+    ndf: s.ndf ?? 32,
+    bnMomentum: s.bnMomentum ?? 0.01,
   };
-  checkInt('embedSize', o.embedSize, 1, 65536);
   checkInt('imageSize', o.imageSize, 0, 4096);
   if (o.imageSize !== 0 && o.imageSize < 16) throw invalidArg('imageSize', '0 or an integer between 16 and 4096', o.imageSize);
   if (o.inputNorm !== 'imagenet' && o.inputNorm !== 'none') throw invalidArg('inputNorm', "'imagenet' or 'none'", o.inputNorm);

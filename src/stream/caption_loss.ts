@@ -1,48 +1,44 @@
 // SPDX-License-Identifier: MIT
 /**
- * The STREAM text-reconstruction loss. The official code (MirrorGAN miscc/losses.py) takes the
- * plain cross entropy averaged over every packed token of the batch, times LAMBDA1 (10 for CUB);
- * the paper writes L_stream = -sum_t log p_t(T_t), a sum over the caption's tokens, times lambda.
+ * The STREAM text-reconstruction loss L_stream, unweighted. The official code (MirrorGAN
+ * miscc/losses.py) takes the plain cross entropy averaged over every packed token of the batch;
+ * the paper writes L_stream = -sum_t log p_t(T_t), a sum over the caption's tokens.
  * `reduction: 'sum'` gives the paper's form, summed over each caption's tokens and averaged over
- * the captions of the batch.
+ * the captions of the batch. Its weight in G's loss (λ, TRAIN.SMOOTH.LAMBDA1) is applied where
+ * that loss is summed: src/train/generator_loss.ts.
  */
 import { invalidArg } from '../../lib/errors.js';
 import { callNative } from '../../lib/module.js';
 import type { Tensor } from '../../lib/tensor.js';
+import { CAPTION_LOSS_KEYS, withSchemaDefaults } from '../config/module_options.js';
+import type { MirrorGANConfig } from '../config/schema.js';
 import type { TeacherForcing } from './caption_decoder.js';
 
 /** Token mean (official code) or per-caption token sum (paper). */
-export type CaptionReduction = 'mean' | 'sum';
+export type CaptionReduction = MirrorGANConfig['train']['streamReduction'];
 
 /** Options of {@link captionLoss}. */
 export interface CaptionLossOptions {
-  /** Weight of the cross entropy (official TRAIN.SMOOTH.LAMBDA1: cfg default 1, CUB 10). Default: 1. */
-  lambda?: number;
-  /** Default: 'mean' (official). */
+  /** `train.streamReduction` (its default: 'mean', the official code's). */
   reduction?: CaptionReduction;
 }
 
 /** What {@link captionLoss} returns. */
 export interface CaptionLossResult {
-  /** Scalar lambda x ce. */
+  /** Scalar cross entropy under the chosen reduction. */
   loss: Tensor;
-  /** Scalar unweighted cross entropy under the chosen reduction. */
-  ce: Tensor;
 }
 
 /** Validates {@link CaptionLossOptions}. @private */
 export function resolveCaptionLossOptions(options: CaptionLossOptions): Required<CaptionLossOptions> {
-  const lambda = options.lambda ?? 1;
-  const reduction = options.reduction ?? 'mean';
-  if (typeof lambda !== 'number' || !Number.isFinite(lambda) || lambda < 0) throw invalidArg('lambda', 'a finite number >= 0', lambda);
-  if (reduction !== 'mean' && reduction !== 'sum') throw invalidArg('reduction', "'mean' or 'sum'", reduction);
-  return { lambda, reduction };
+  const o = withSchemaDefaults(options, CAPTION_LOSS_KEYS);
+  return { reduction: o.reduction! };
 }
 
-/** Cross entropy of teacher-forced logits against their packed targets, weighted by lambda. */
+/** Cross entropy of teacher-forced logits against their packed targets. */
 export function captionLoss(forced: TeacherForcing, options: CaptionLossOptions = {}): CaptionLossResult {
   if (!forced || typeof forced !== 'object') throw invalidArg('forced', 'the result of CaptionDecoder.teacherForce', forced);
   const o = resolveCaptionLossOptions(options);
   const out = callNative('caption_loss', { logits: forced.logits, targets: forced.targets, lengths: forced.lengths }, o);
-  return { loss: out.loss as Tensor, ce: out.ce as Tensor };
+  return { loss: out.loss as Tensor };
 }

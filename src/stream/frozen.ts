@@ -8,7 +8,7 @@
  *
  * ```ts
  * const stream = frozenCaptioner(await loadCaptioner('runs/stream', { vocabulary: stemVocab }));
- * const { loss } = stream.loss(fakeImages, captions, capLens, { lambda: 10 });  // add to errG
+ * const { loss } = stream.loss(fakeImages, captions, capLens);  // L_stream: weighted by λ in G's loss
  * ```
  */
 import { invalidArg } from '../../lib/errors.js';
@@ -23,8 +23,9 @@ export interface FrozenCaptioner {
   readonly encoder: CaptionEncoder;
   readonly decoder: CaptionDecoder;
   /**
-   * The STREAM loss of generated images against their captions. Differentiable w.r.t. `images`
-   * only. Defaults: lambda 1, token mean (pass the run's LAMBDA1, or `reduction: 'sum'` for the paper).
+   * The STREAM loss of generated images against their captions, unweighted (G's loss applies
+   * λ, see src/train/generator_loss.ts). Differentiable w.r.t. `images` only. Default: token
+   * mean (`reduction: 'sum'` for the paper's form).
    * @param images (B, 3, H, W) in [-1, 1] (e.g. the last stage of G).
    * @param captions (B, L) int64, the captions fed to STEM; capLens (B,) int64, non-increasing.
    */

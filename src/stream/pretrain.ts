@@ -174,7 +174,7 @@ async function evaluate(
       const t = batchTensors(batch);
       const features = encoder.encode(t.images, { grad: false });
       const forced = decoder.teacherForce(features, t.captions, t.capLens, { grad: false });
-      const value = captionLoss(forced).ce.item();
+      const value = captionLoss(forced).loss.item();
       const decoded = beamSize > 1 ? decoder.beam(features, { beamSize }) : decoder.greedy(features);
       return { ids: decoded.ids, ce: value, n: tokensOf(batch, decoder.options.endToken) };
     });

@@ -2,8 +2,9 @@
 /**
  * The MirrorGAN training loop (official trainer.py, §6): per iteration encode the captions with
  * the frozen STEM text encoder, run G once, update every stage's D on real / fake / mismatched
- * pairs, take one G step on the adversarial terms of all stages + KL + λ·STREAM (+ optional
- * DAMSM), then update the 0.999 moving average of G. Each native step runs on a worker thread,
+ * pairs, take one G step on L_G (src/train/generator_loss.ts: the adversarial terms of all
+ * stages + KL + λ_stream·STREAM (+ optional λ_damsm·DAMSM)), then update the 0.999 moving
+ * average of G. Each native step runs on a worker thread,
  * so data loading and progress output continue meanwhile.
  */
 import fs from 'node:fs/promises';
@@ -13,6 +14,7 @@ import { callNative, type Module } from '../../lib/module.js';
 import { Adam } from '../../lib/optim.js';
 import { manualSeed } from '../../lib/runtime.js';
 import { copyInto, dispose, emaUpdate, keep, randn, tensor, tidy, type Device, type Tensor } from '../../lib/tensor.js';
+import { damsmGammas, discriminatorOptions, generatorOptions } from '../config/module_options.js';
 import type { MirrorGANConfig } from '../config/schema.js';
 import { DataLoader, type Batch, type Dataset } from '../data/index.js';
 import { Discriminator } from '../glam/discriminator.js';
@@ -20,14 +22,16 @@ import { Generator } from '../glam/generator.js';
 import { damsmSentLoss, damsmWordsLoss, type ImageEncoder, type TextEncoder } from '../stem/index.js';
 import { encodeCaptions, sortByLength, type Vocabulary } from '../text/index.js';
 import { batchTensors } from './batch_tensors.js';
+import { generatorLoss, generatorLossWeights } from './generator_loss.js';
 import { latestCheckpoint, readState, saveCheckpoint, writeJsonAtomic } from './checkpoint.js';
 import { MetricsLog } from './metrics_log.js';
 import { Progress } from './progress.js';
 import { writeSampleGrid } from './samples.js';
 
 /**
- * STREAM inside GAN training: re-describes the last-stage fakes and returns the caption loss
- * already weighted by λ. Frozen: gradients reach the images only.
+ * STREAM inside GAN training: re-describes the last-stage fakes and returns the unweighted
+ * caption loss L_stream (the trainer weighs it by `train.streamWeight` in L_G). Frozen:
+ * gradients reach the images only.
  */
 export interface CaptionLossHook {
   loss(fakes: Tensor, captions: Tensor, capLens: Tensor): Promise<Tensor>;
@@ -46,9 +50,9 @@ export interface GanTrainerDeps {
    * rest of the grid is a seeded draw from `test`. Default: none (all 16 drawn from `test`).
    */
   sampleCaptions?: readonly string[];
-  /** STREAM; omitted or λ = 0 gives the AttnGAN-style baseline. */
+  /** STREAM; omitted or `train.streamWeight` = 0 gives the AttnGAN-style baseline. */
   captioner?: CaptionLossHook;
-  /** DAMSM image encoder, for the optional DAMSM term (train.lambda > 0). */
+  /** DAMSM image encoder, for the optional DAMSM term (`train.damsmWeight` > 0). */
   imageEncoder?: ImageEncoder;
 }
 
@@ -150,13 +154,10 @@ export class GanTrainer {
     this.device = options.device ?? 'cpu';
     this.#deps = options.deps;
     manualSeed(c.train.seed);  // the initial weights follow from the seed
-    const gOpts = {
-      gfDim: c.gan.gfDim, efDim: c.text.embeddingDim, cDim: c.gan.conditionDim, zDim: c.gan.zDim, rNum: c.gan.rNum,
-      branchNum: c.tree.branchNum, sentenceAttention: c.gan.sentenceAttention, maskTiling: c.gan.maskTiling,
-    };
+    const gOpts = generatorOptions(c);
     this.netG = new Generator(gOpts).to(this.device);
     this.netGEma = new Generator(gOpts).to(this.device);
-    this.netsD = this.netG.sizes.map((size) => new Discriminator({ size, dfDim: c.gan.dfDim, efDim: c.text.embeddingDim }).to(this.device));
+    this.netsD = this.netG.sizes.map((size) => new Discriminator(discriminatorOptions(c, size)).to(this.device));
     const betas: [number, number] = [c.train.beta1, c.train.beta2];
     this.optimizerG = new Adam(this.netG, { lr: c.train.generatorLr, betas });
     this.optimizersD = this.netsD.map((d) => new Adam(d, { lr: c.train.discriminatorLr, betas }));
@@ -258,40 +259,31 @@ export class GanTrainer {
         await loss(`D${i}`, errD, losses);
       }
 
-      // ---- generator: adversarial terms of every stage + KL + STREAM (+ DAMSM) ----
+      // ---- generator: L_G = Σ_i L_G_i^adv + λ_stream·L_stream + KL (+ λ_damsm·L_damsm) ----
       this.optimizerG.zeroGrad();
-      const terms: Tensor[] = [];
+      const adversarial: Tensor[] = [];
       for (let i = 0; i < this.netsD.length; i++) {
         const g = await this.netsD[i].gLoss(fake.images[i], text.sentEmb);
         owned.push(g.parts);
-        terms.push(g.loss);
-        await loss(`G_adv${i}`, g.loss, losses);
+        adversarial.push(g.loss);
       }
       const { loss: kl } = callNative('kl_loss', { mu: fake.mu, logvar: fake.logvar });
       owned.push(kl);
-      terms.push(kl);
-      await loss('KL', kl, losses);
       const last = fake.images[fake.images.length - 1];
-      if (this.#deps.captioner && c.train.lambda1 > 0) {
-        const cap = await this.#deps.captioner.loss(last, bt.captions, bt.capLens);
-        owned.push(cap);
-        terms.push(cap);
-        await loss('STREAM', cap, losses);
-      }
-      if (this.#deps.imageEncoder && c.train.lambda > 0) {
-        const damsm = tidy(() => {
-          const enc = this.#deps.imageEncoder!.encode(last, { checkFinite: false });
-          const gam = { gamma1: c.train.gamma1, gamma2: c.train.gamma2, gamma3: c.train.gamma3 };
+      const { captioner, imageEncoder } = this.#deps;
+      const { total, terms } = await generatorLoss({
+        adversarial, kl,
+        stream: captioner && (() => captioner.loss(last, bt.captions, bt.capLens)),
+        damsm: imageEncoder && (async () => tidy(() => {
+          const enc = imageEncoder.encode(last, { checkFinite: false });
+          const gam = damsmGammas(c);
           const w = damsmWordsLoss({ imgFeatures: enc.features, wordsEmb: text.wordsEmb, capLens: bt.capLens, classIds: bt.classIds }, gam);
           const s = damsmSentLoss({ cnnCode: enc.cnnCode, sentEmb: text.sentEmb, classIds: bt.classIds }, gam);
-          return w.loss0.add(w.loss1).add(s.loss0).add(s.loss1).mul(c.train.lambda);
-        });
-        owned.push(damsm);
-        terms.push(damsm);
-        await loss('DAMSM', damsm, losses);
-      }
-      const total = tidy(() => terms.slice(1).reduce((a, b) => a.add(b), terms[0]));
-      owned.push(total);
+          return w.loss0.add(w.loss1).add(s.loss0).add(s.loss1);
+        })),
+      }, generatorLossWeights(c));
+      owned.push(terms, total);
+      for (const [name, t] of Object.entries(terms)) await loss(name, t, losses);
       await loss('G_total', total, losses);
       await total.backwardAsync();
       await this.optimizerG.stepAsync();

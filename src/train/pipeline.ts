@@ -2,13 +2,14 @@
 /**
  * The whole MirrorGAN pipeline in one call, as `npx mirrorgan train` runs it: load the dataset,
  * pretrain STEM (DAMSM) unless a text encoder is given, pretrain STREAM unless a captioner is
- * given (or λ = 0), train GLAM against both, and write the HTML report. Every phase writes into
+ * given (or `train.streamWeight` = 0), train GLAM against both, and write the HTML report. Every phase writes into
  * the run folder and resumes where it stopped.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { MirrorganError } from '../../lib/errors.js';
 import type { Device } from '../../lib/tensor.js';
+import { captionDecoderOptions, captionEncoderOptions, textEncoderOptions } from '../config/module_options.js';
 import { openMojiOptionsOf, sampleCaptionsOf, type MirrorGANConfig } from '../config/schema.js';
 import { loadDataset, OPENMOJI_PROBE_CAPTIONS, stderrLogger, type DataLogger, type LoadedDataset } from '../data/index.js';
 import { writeReport } from '../report/html.js';
@@ -79,7 +80,7 @@ export async function trainPipeline(options: TrainPipelineOptions, callbacks: Tr
     const vocabulary = data.vocabulary;
 
     // ---- STEM: the text encoder (pretrained with DAMSM here unless given) ----
-    const textEncoder = new TextEncoder({ nTokens: vocabulary.size, nHidden: c.text.embeddingDim, rnnType: c.text.rnnType });
+    const textEncoder = new TextEncoder(textEncoderOptions(c, vocabulary.size));
     let damsm: PretrainDamsmSummary | null = null;
     if (c.train.netE) {
       const vocabFile = path.join(path.dirname(c.train.netE), 'vocabulary.json');
@@ -98,7 +99,7 @@ export async function trainPipeline(options: TrainPipelineOptions, callbacks: Tr
     // ---- STREAM: the captioner (pretrained on real images here unless given) ----
     let stream: PretrainStreamResult | null = null;
     let captioner: CaptionLossHook | undefined;
-    if (c.train.lambda1 > 0) {
+    if (c.train.streamWeight > 0) {
       const dir = c.train.captioner || path.join(runDir, 'stream');
       if (!c.train.captioner) {
         logger.info(`STREAM: pretraining the captioner into ${dir} (${c.stream.epochs} epochs)`);
@@ -106,21 +107,21 @@ export async function trainPipeline(options: TrainPipelineOptions, callbacks: Tr
           out: dir, resume: await hasCaptioner(dir), dataset: c.dataset.name, root: c.dataset.root || undefined,
           cacheDir: c.dataset.cacheDir || undefined, openmoji: openMojiOptionsOf(c.dataset), vocabulary,
           imageSize: c.stream.imageSize, epochs: c.stream.epochs, batchSize: c.stream.batchSize, lr: c.stream.lr,
-          wordsNum: c.text.wordsNum, encoder: { arch: c.stream.encoder, embedSize: c.stream.embedSize, imageSize: c.stream.imageSize },
-          decoder: { embedSize: c.stream.embedSize, hiddenSize: c.stream.hiddenSize * 2 }, seed: c.train.seed,
+          wordsNum: c.text.wordsNum, encoder: captionEncoderOptions(c), decoder: captionDecoderOptions(c), seed: c.train.seed,
           progress: progress ? 'auto' : false, logger,
         });
       }
       const frozen = frozenCaptioner(await loadCaptioner(dir, { vocabulary }));
+      // Unweighted L_stream: the trainer applies train.streamWeight in L_G (generator_loss.ts).
       captioner = {
         async loss(fakes, captions, capLens) {
-          return frozen.loss(fakes, captions, capLens, { lambda: c.train.lambda1, reduction: c.train.streamReduction }).loss;
+          return frozen.loss(fakes, captions, capLens, { reduction: c.train.streamReduction }).loss;
         },
       };
     }
-    // The optional DAMSM term on G (train.lambda, AttnGAN's) scores fakes with STEM's image encoder.
+    // The optional DAMSM term on G (train.damsmWeight, AttnGAN's) scores fakes with STEM's image encoder.
     const damsmDir = c.train.netE ? path.dirname(c.train.netE) : path.join(runDir, 'damsm');
-    const imageEncoder: ImageEncoder | undefined = c.train.lambda > 0 ? await loadDamsmImageEncoder(damsmDir) : undefined;
+    const imageEncoder: ImageEncoder | undefined = c.train.damsmWeight > 0 ? await loadDamsmImageEncoder(damsmDir) : undefined;
     if (options.signal?.aborted) throw new MirrorganError('ERR_ABORTED', 'training stopped before the GAN phase');
 
     // ---- GLAM ----

@@ -60,7 +60,7 @@ describe('configuration', () => {
     expect(c.preset).toBe('cpu');
     expect(c.dataset.name).toBe('openmoji');
     expect(c.dataset.skinTones).toBe('base');
-    expect(c.train).toMatchObject({ lambda1: 10, lambda: 5, emaWarmup: true });
+    expect(c.train).toMatchObject({ streamWeight: 10, damsmWeight: 5, emaWarmup: true });
     expect(c.tree.branchNum).toBe(2);
     expect(c.dataset).toMatchObject({ attributeCaptions: true, recolour: 3 });
     expect(openMojiOptionsOf({ ...c.dataset, skinTones: 'base' })).toEqual({ skinTones: 'base', attributeCaptions: true, recolour: 3 });
@@ -81,6 +81,23 @@ describe('configuration', () => {
     expect(resolveConfig({ files: [yml('user.yml', 'dataset:\n  limit: 40\n')] }).dataset.attributeCaptions).toBe(true);
   });
 
+  it('a run folder saved before the weights were renamed (train.lambda1, train.lambda) loads with its values', () => {
+    const saved = resolveConfig({ set: ['train.streamWeight=7', 'train.damsmWeight=3'] });
+    const { streamWeight, damsmWeight, ...rest } = saved.train;
+    const oldTrain = { ...rest, lambda1: streamWeight, lambda: damsmWeight };  // the keys as an older build wrote them
+    const old = yml('old-weights.json', JSON.stringify({ ...saved, train: oldTrain }));
+    expect(JSON.parse(fs.readFileSync(old, 'utf8')).train).not.toHaveProperty('streamWeight');
+    const migrated = resolveConfig({ files: [old] });
+    expect(migrated.train).toMatchObject({ streamWeight: 7, damsmWeight: 3 });
+    expect(migrated.train).not.toHaveProperty('lambda1');
+    expect(migrated.train).not.toHaveProperty('lambda');
+    expect(migrated).toEqual(saved);
+    // a resumed run's command-line overrides still win over the migrated values
+    expect(resolveConfig({ files: [old], set: ['train.streamWeight=0'] }).train.streamWeight).toBe(0);
+    // and the official names keep meaning the same weights
+    expect(resolveConfig({ set: ['TRAIN.SMOOTH.LAMBDA1=4', 'TRAIN.SMOOTH.LAMBDA=2'] }).train).toMatchObject({ streamWeight: 4, damsmWeight: 2 });
+  });
+
   it('train.sampleCaptions: the dataset default, none, or up to 8 captions separated by |', () => {
     const probes = ['red circle', 'blue heart'];
     expect(sampleCaptionsOf(resolveConfig().train, probes)).toEqual(probes);
@@ -94,7 +111,7 @@ describe('configuration', () => {
     const c = resolveConfig({ preset: 'birds', files: [yml('train_bird.yml', TRAIN_BIRD)] });
     expect(c.dataset).toMatchObject({ name: 'cub', root: '../data/birds' });
     expect(c.tree.branchNum).toBe(3);
-    expect(c.train).toMatchObject({ batchSize: 12, maxEpoch: 650, lambda1: 10, lambda: 0, gamma1: 4, netE: '../data/STEM/text_encoder.pth' });
+    expect(c.train).toMatchObject({ batchSize: 12, maxEpoch: 650, streamWeight: 10, damsmWeight: 0, gamma1: 4, netE: '../data/STEM/text_encoder.pth' });
     expect(c.gan).toMatchObject({ dfDim: 64, gfDim: 32, zDim: 100, rNum: 2 });
     expect(c.stream).toMatchObject({ hiddenSize: 256, embedSize: 256, lr: 0.001 });
   });

@@ -172,7 +172,7 @@ export function checkMirrorgan(args: string[], complete: boolean): string | null
 export function checkConfigSetting(setting: string): string | null {
   const eq = setting.indexOf('=');
   if (eq < 0) {
-    const known = FIELDS.some((f) => f.key === setting || f.official === setting) || IGNORED_OFFICIAL.has(setting);
+    const known = FIELDS.some((f) => f.key === setting || f.official === setting || f.formerly === setting) || IGNORED_OFFICIAL.has(setting);
     return known ? null : `Unknown config field '${setting}'`;
   }
   try {

@@ -43,7 +43,7 @@ describe('the docs link and key checks themselves', () => {
       '# Title',
       'See [here](#title), [there](#nowhere), [a page](docs/no-such.md), [a file](package.json),',
       '[training](docs/training.md#generating), [bad anchor](docs/training.md#no-such-heading), ![pic](docs/images/none.png).',
-      '`train.lambda1`, `train.nonsense`, `gan.zDim=8`, `tree.branchNum=9`, `TRAIN.SMOOTH.LAMBDA1`, `GPU_ID`, `data.train.size`',
+      '`train.streamWeight`, `train.nonsense`, `gan.zDim=8`, `tree.branchNum=9`, `TRAIN.SMOOTH.LAMBDA1`, `GPU_ID`, `data.train.size`',
       '```ts',
       "import { MirrorGAN, NoSuchThing } from 'mirrorgan-native';",
       '```',
@@ -55,7 +55,7 @@ describe('the docs link and key checks themselves', () => {
       'docs/images/none.png: no such file docs/images/none.png',
     ]);
     expect(configMentions(md, 'x.md').map((m) => [m.text, m.problem === null])).toEqual([
-      ['train.lambda1', true], ['train.nonsense', false], ['gan.zDim=8', true], ['tree.branchNum=9', false], ['TRAIN.SMOOTH.LAMBDA1', true],
+      ['train.streamWeight', true], ['train.nonsense', false], ['gan.zDim=8', true], ['tree.branchNum=9', false], ['TRAIN.SMOOTH.LAMBDA1', true],
     ]);
     expect(packageImports(md).filter((i) => !(i.name in root)).map((i) => i.name)).toEqual(['NoSuchThing']);
   });

@@ -2,7 +2,7 @@
 /**
  * The rest of what the docs name: relative links and images (the file and, for a `#anchor`, the
  * heading exist), names imported from the package in the TypeScript examples, and config keys
- * written as inline code (`train.lambda1`, `--set`-style `gan.zDim=8`, `TRAIN.SMOOTH.LAMBDA1`).
+ * written as inline code (`train.streamWeight`, `--set`-style `gan.zDim=8`, `TRAIN.SMOOTH.LAMBDA1`).
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -26,7 +26,7 @@ describe('guide score matrices', () => {
         const one = tidy(() => cap.loss(
           images.indexSelect(0, tensor([i], [1], { dtype: 'int64' })),
           tensor(ids, [1, ids.length], { dtype: 'int64' }), tensor([ids.length], [1], { dtype: 'int64' }),
-        ).ce);
+        ).loss);
         expect(ce[i]![j]).toBeCloseTo(one.item(), 4);
         dispose(one);
       }

@@ -3,6 +3,7 @@
 // reproduced from the stored weights and inputs (test/fixtures/parity).
 import { describe, expect, it } from 'vitest';
 import { callNative, dispose, Module, type Tensor } from '../../lib/index.js';
+import { Discriminator, Generator } from '../../src/glam/index.js';
 import { gradWithinTolerance, loadFixture, worstOutputViolation } from '../helpers/parity.js';
 
 type Fixture = Map<string, Tensor>;
@@ -46,7 +47,7 @@ function expectBuffers(m: Module, fx: Fixture, prefix: string): number {
 describe('GLAttentionGeneral parity (attention fixture)', () => {
   it('word and sentence attention, the mask quirk, and all gradients', async () => {
     const { tensors: fx } = await loadFixture('attention');
-    const att = new Module('GLAttentionGeneral', { idf: 16, cdf: 256 });
+    const att = new Module('GLAttentionGeneral', { idf: 16, cdf: 256, cDim: 100, maskTiling: 'official', sentenceAttention: 'official' });
     att.loadStateDict(weights(fx));
     const h = fx.get('in.h')!.clone();
     const c = fx.get('in.c_code')!.clone();
@@ -69,7 +70,7 @@ describe('GLAttentionGeneral parity (attention fixture)', () => {
     expectOut(nomask.weighted_context, fx.get('out.nomask.weighted_context'), 'nomask.weighted_context');
     expectOut(nomask.word_attn, fx.get('out.nomask.word_attn'), 'nomask.word_attn');
     // the fixed tiling really differs from the official one on this input
-    const fixed = new Module('GLAttentionGeneral', { idf: 16, cdf: 256, maskTiling: 'fixed' });
+    const fixed = new Module('GLAttentionGeneral', { idf: 16, cdf: 256, cDim: 100, maskTiling: 'fixed', sentenceAttention: 'official' });
     fixed.loadStateDict(weights(fx));
     const f = fixed.forward({ h, c_code: c, words_emb: w, mask: fx.get('in.mask')! });
     expect(worstOutputViolation(f.word_attn, fx.get('out.word_attn')!)).toBeGreaterThan(0);
@@ -90,7 +91,7 @@ describe('G_NET parity (generator fixture)', () => {
     const { tensors: fx, sidecar } = await loadFixture('generator');
     const cfg = (sidecar as { config: { 'cfg (official keys)': Record<string, number> } }).config['cfg (official keys)'];
     const opts = { gfDim: cfg['GAN.GF_DIM'], zDim: cfg['GAN.Z_DIM'], cDim: cfg['GAN.CONDITION_DIM'], rNum: cfg['GAN.R_NUM'], branchNum: cfg['TREE.BRANCH_NUM'] };
-    const g = new Module('G_NET', opts);
+    const g = new Generator(opts);  // the other options: the schema's defaults, the official ones
     const w = weights(fx);
     // the sidecar lists the official state_dict() keys in their order
     const official = Object.keys((sidecar as { weights: { keys: Record<string, unknown> }[] }).weights[0].keys);
@@ -138,7 +139,7 @@ describe.each([64, 128, 256])('D_NET%i parity (discriminator fixture)', (size) =
     const cfg = (sidecar as { config: { 'cfg (official keys)': Record<string, number> } }).config['cfg (official keys)'];
     const w = weights(fx);
     const make = () => {
-      const d = new Module(`D_NET${size}`, { dfDim: cfg['GAN.DF_DIM'] });
+      const d = new Discriminator({ size, dfDim: cfg['GAN.DF_DIM'] });
       d.loadStateDict(w);
       return d;
     };

@@ -53,7 +53,7 @@ function header(obj: unknown, pad = true): Buffer {
 
 describe('misuse gives clear errors', () => {
   it('1. shape mismatch in a module input', () => {
-    const ca = new Module('CA_NET', {});
+    const ca = new Module('CA_NET', { tDim: 256, cDim: 100 });
     expectError(() => ca.forward({ sent_emb: zeros([2, 3]) }), 'ERR_SHAPE', /CA_NET sent_emb: expected shape \[\*, 256\] but got \[2, 3\]/);
   });
   it('2. shape mismatch inside LibTorch (matmul) keeps only the short message', () => {
@@ -80,7 +80,7 @@ describe('misuse gives clear errors', () => {
     t.dispose();
     expectError(() => t.shape, 'ERR_DISPOSED');
     expectError(() => t.add(1), 'ERR_DISPOSED');
-    const ca = new Module('CA_NET', {});
+    const ca = new Module('CA_NET', { tDim: 256, cDim: 100 });
     const s = randn([1, 256]);
     s.dispose();
     expectError(() => ca.forward({ sent_emb: s }), 'ERR_DISPOSED', /inputs.sent_emb/);
@@ -90,7 +90,7 @@ describe('misuse gives clear errors', () => {
     const b = zeros([2]).to('meta');
     expect(b.device).toBe('meta');
     expectError(() => a.add(b), 'ERR_DEVICE', /different devices \(cpu and meta\)/);
-    const ca = new Module('CA_NET', {});
+    const ca = new Module('CA_NET', { tDim: 256, cDim: 100 });
     expectError(() => ca.forward({ sent_emb: zeros([1, 256]).to('meta') }), 'ERR_DEVICE', /is on meta but the module is on cpu/);
     expectError(() => b.dataSync(), 'ERR_DEVICE');
   });
@@ -99,7 +99,7 @@ describe('misuse gives clear errors', () => {
     expectError(() => zeros([1], { device: 'tpu' as never }), 'ERR_DEVICE', /Unknown device 'tpu'/);
   });
   it('11. NaN in a module input', () => {
-    const ca = new Module('CA_NET', {});
+    const ca = new Module('CA_NET', { tDim: 256, cDim: 100 });
     const x = randn([2, 256]).mul(Number.NaN);
     expectError(() => ca.forward({ sent_emb: x }), 'ERR_NON_FINITE', /'sent_emb' contains NaN or Inf/);
   });
@@ -109,7 +109,7 @@ describe('misuse gives clear errors', () => {
     expectError(() => new Adam([p]).step(), 'ERR_NON_FINITE');
   });
   it('13. missing module input', () => {
-    expectError(() => new Module('CA_NET', {}).forward({}), 'ERR_INVALID_ARG', /missing input tensor 'sent_emb'/);
+    expectError(() => new Module('CA_NET', { tDim: 256, cDim: 100 }).forward({}), 'ERR_INVALID_ARG', /missing input tensor 'sent_emb'/);
   });
   it('14. unknown module kind and unknown native function', () => {
     expectError(() => new Module('NO_SUCH_NET'), 'ERR_UNKNOWN_MODULE', /Unknown native module 'NO_SUCH_NET'/);
@@ -118,8 +118,14 @@ describe('misuse gives clear errors', () => {
   it('15. wrong argument types from JS (typed layer)', () => {
     expectError(() => tensor('abc' as never, [3]), 'ERR_INVALID_ARG', /Expected a typed array or number\[\] for data/);
     expectError(() => zeros([2, -1]), 'ERR_INVALID_ARG', /non-negative integers/);
-    expectError(() => new Module('CA_NET', { tDim: 'big' as never }), 'ERR_INVALID_ARG', /option 'tDim'/);
-    expectError(() => new Module('CA_NET', { tDim: 2.5 }), 'ERR_INVALID_ARG', /integer between/);
+    expectError(() => new Module('CA_NET', { tDim: 'big' as never, cDim: 100 }), 'ERR_INVALID_ARG', /option 'tDim'/);
+    expectError(() => new Module('CA_NET', { tDim: 2.5, cDim: 100 }), 'ERR_INVALID_ARG', /Expected an integer for option 'tDim' but received 2\.5/);
+    // Native modules get every value from the TS side: a missing one is named, not defaulted.
+    expectError(() => new Module('CA_NET', { tDim: 256 }), 'ERR_INVALID_ARG', /Expected an integer for option 'cDim' but received nothing \(the option is required\)/);
+    // Modes become enums once, at construction, with the accepted names listed.
+    const attention = { idf: 16, cdf: 256, cDim: 100, sentenceAttention: 'official' };
+    expectError(() => new Module('GLAttentionGeneral', { ...attention, maskTiling: 'sideways' }), 'ERR_INVALID_ARG',
+      /Expected one of 'official', 'fixed' for option 'maskTiling' but received 'sideways'/);
     expectError(() => setNumThreads(0), 'ERR_INVALID_ARG');
     expectError(() => manualSeed(-1), 'ERR_INVALID_ARG');
     expectError(() => new Module('Linear', { inFeatures: 2, outFeatures: 2 }).forward({ input: 5 as never }), 'ERR_INVALID_ARG');
@@ -140,7 +146,7 @@ describe('misuse gives clear errors', () => {
     expectError(() => ones([2]).item(), 'ERR_SHAPE', /exactly one element/);
   });
   it('18. loading a state dict with a wrong shape, a missing key, an extra key', () => {
-    const ca = new Module('CA_NET', {});
+    const ca = new Module('CA_NET', { tDim: 256, cDim: 100 });
     expectError(() => ca.loadStateDict({ 'fc.weight': zeros([400, 255]), 'fc.bias': zeros([400]) }), 'ERR_STATE_DICT', /'fc.weight': expected shape \[400, 256\]/);
     expectError(() => ca.loadStateDict({ 'fc.weight': zeros([400, 256]) }), 'ERR_STATE_DICT', /missing key 'fc.bias'/);
     expectError(() => ca.loadStateDict({ 'fc.weight': zeros([400, 256]), 'fc.bias': zeros([400]), extra: zeros([1]) }), 'ERR_STATE_DICT', /unexpected key 'extra'/);
@@ -164,7 +170,7 @@ describe('misuse gives clear errors', () => {
   });
   it('20. missing weight file', async () => {
     await expectRejection(loadSafetensors(path.join(dir, 'nope.safetensors')), 'ERR_FILE', /does not exist/);
-    await expectRejection(new Module('CA_NET').load(path.join(dir, 'nope.safetensors')), 'ERR_FILE');
+    await expectRejection(new Module('CA_NET', { tDim: 256, cDim: 100 }).load(path.join(dir, 'nope.safetensors')), 'ERR_FILE');
   });
   it('21. corrupt weight files: bad JSON, bad dtype, bad offsets, holes, trailing bytes, tiny file', async () => {
     const cases: [string, Buffer, RegExp][] = [
@@ -193,8 +199,8 @@ describe('misuse gives clear errors', () => {
   it('23. a weight file for another module', async () => {
     const f = path.join(dir, 'linear.safetensors');
     await new Module('Linear', { inFeatures: 3, outFeatures: 2 }).save(f);
-    await expectRejection(new Module('CA_NET').load(f), 'ERR_STATE_DICT', /linear\.safetensors: .*missing key 'fc.weight'/);
-    await expectRejection(new Adam(new Module('CA_NET')).load(f), 'ERR_STATE_DICT', /does not hold an Adam state/);
+    await expectRejection(new Module('CA_NET', { tDim: 256, cDim: 100 }).load(f), 'ERR_STATE_DICT', /linear\.safetensors: .*missing key 'fc.weight'/);
+    await expectRejection(new Adam(new Module('CA_NET', { tDim: 256, cDim: 100 })).load(f), 'ERR_STATE_DICT', /does not hold an Adam state/);
   });
   it('24. non-zip and garbage torch.save files', async () => {
     await expectRejection(loadTorchPickle(writeBytes('legacy.pth', Buffer.from([0x80, 0x02, 0x8a, 0x0a]))), 'ERR_FILE', /not a zip-format/);

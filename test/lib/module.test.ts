@@ -50,7 +50,7 @@ describe('native modules', () => {
     expect([...sd.keys()]).toEqual(['fc.weight', 'fc.bias']);
     expect(sd.get('fc.weight')!.shape).toEqual([400, 256]);
     expect(ca.numParameters()).toBe(400 * 256 + 400);
-    const other = new Module('CA_NET', {});
+    const other = new Module('CA_NET', { tDim: 256, cDim: 100 });
     other.loadStateDict(sd);
     const sd2 = other.namedStateDict();
     expect(sd2.get('fc.bias')!.toArray()).toEqual(sd.get('fc.bias')!.toArray());
@@ -63,7 +63,7 @@ describe('native modules', () => {
   });
 
   it('train()/eval() switch the mode', () => {
-    const ca = new Module('CA_NET', {});
+    const ca = new Module('CA_NET', { tDim: 256, cDim: 100 });
     expect(ca.training).toBe(true);
     expect(ca.eval().training).toBe(false);
     expect(ca.train().training).toBe(true);
@@ -72,7 +72,7 @@ describe('native modules', () => {
   });
 
   it('setRequiresGrad(false) freezes every parameter', () => {
-    const ca = new Module('CA_NET', {}).setRequiresGrad(false);
+    const ca = new Module('CA_NET', { tDim: 256, cDim: 100 }).setRequiresGrad(false);
     expect(ca.parameters().every((p) => !p.requiresGrad)).toBe(true);
   });
 

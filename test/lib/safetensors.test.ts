@@ -55,8 +55,8 @@ describe('safetensors', () => {
   });
 
   it('a module saves and loads through safetensors', async () => {
-    const a = new Module('CA_NET', {});
-    const b = new Module('CA_NET', {});
+    const a = new Module('CA_NET', { tDim: 256, cDim: 100 });
+    const b = new Module('CA_NET', { tDim: 256, cDim: 100 });
     const file = path.join(dir, 'ca.safetensors');
     await a.save(file);
     const { metadata } = await b.load(file);

@@ -1,11 +1,23 @@
 // SPDX-License-Identifier: MIT
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MirrorganError } from '../../lib/errors.js';
-import { dispose, maxAbsDiff, tensor, type Tensor } from '../../lib/index.js';
+import { dispose, maxAbsDiff, tensor, zeros, type Tensor } from '../../lib/index.js';
 import { CaptionDecoder, captionLoss } from '../../src/stream/index.js';
+import { generatorLoss } from '../../src/train/generator_loss.js';
 import { gradWithinTolerance, loadFixture, worstOutputViolation } from '../helpers/parity.js';
 
 const PREFIX = 'caption_rnn.';
+
+/**
+ * λ·L_stream as G's loss weighs it: L_G over zero adversarial and KL terms is exactly the
+ * weighted STREAM term (the official fixture's cap_loss = LAMBDA1 x CE).
+ */
+async function weightedStream(ce: Tensor, lambda: number): Promise<Tensor> {
+  const nothing = zeros([]);
+  const { total, terms } = await generatorLoss({ adversarial: [nothing], kl: nothing, stream: async () => ce }, { stream: lambda, damsm: 0 });
+  dispose([nothing, terms.STREAM]);
+  return total;
+}
 
 /** The CAPTION_RNN weights of the fixture, prefix stripped. */
 function decoderWeights(fx: Map<string, Tensor>): Map<string, Tensor> {
@@ -27,7 +39,7 @@ describe('CAPTION_RNN parity with the official code (losses_generator fixture)',
   });
   afterAll(() => dispose(fx));
 
-  it('loads the 7 official keys and reproduces the packed targets, logits, CE and loss', () => {
+  it('loads the 7 official keys and reproduces the packed targets, logits, CE and (weighted in L_G) loss', async () => {
     const weights = decoderWeights(fx);
     expect(dec.loadStateDict(weights)).toEqual({ missing: [], unexpected: [] });
     const official = Object.keys(sidecar.weights[1].keys).map((k: string) => k.slice(PREFIX.length));
@@ -44,8 +56,9 @@ describe('CAPTION_RNN parity with the official code (losses_generator fixture)',
     expect(worstOutputViolation(logits, want)).toBe(0);
 
     const lambda = sidecar.config['cfg (official keys)']['TRAIN.SMOOTH.LAMBDA1'];
-    const { loss, ce } = captionLoss({ logits, targets, lengths }, { lambda });
+    const ce = captionLoss({ logits, targets, lengths }).loss;
     expect(worstOutputViolation(ce, fx.get('out.cap_ce')!)).toBe(0);
+    const loss = await weightedStream(ce.clone(), lambda);
     expect(worstOutputViolation(loss, fx.get('out.cap_loss')!)).toBe(0);
     console.log(
       `caption_rnn parity: max |diff| logits ${maxAbsDiff(logits, want).toExponential(2)}, ` +
@@ -55,27 +68,27 @@ describe('CAPTION_RNN parity with the official code (losses_generator fixture)',
     dispose([logits, targets, lengths, loss, ce, weights]);
   });
 
-  it('back-propagates the caption loss into the image feature as the official code does', () => {
+  it('back-propagates the weighted caption loss into the image feature as the official code does', async () => {
     const feature = fx.get('in.cap_img_feature')!.clone();
     feature.requiresGrad = true;
     const forced = dec.teacherForce(feature, fx.get('in.captions')!, fx.get('in.cap_lens')!);
-    const { loss, ce } = captionLoss(forced, { lambda: 10 });
+    const ce = captionLoss(forced).loss;
+    const loss = await weightedStream(ce, sidecar.config['cfg (official keys)']['TRAIN.SMOOTH.LAMBDA1']);
     loss.backward();
     const grad = feature.grad!;
     // errG_total = adversarial(fake image) + cap_loss(feature): only cap_loss depends on the feature
     const check = gradWithinTolerance(grad, fx.get('grad.in.cap_img_feature')!);
     console.log(`caption_rnn parity: grad feature max |diff| ${check.diff.toExponential(2)} (limit ${check.limit.toExponential(2)})`);
     expect(check.ok).toBe(true);
-    dispose([feature, forced, loss, ce, grad]);
+    dispose([feature, forced, loss, grad]);
   });
 
   it("the paper's token-sum form is the per-caption token sum averaged over the batch", () => {
     const forced = dec.teacherForce(fx.get('in.cap_img_feature')!, fx.get('in.captions')!, fx.get('in.cap_lens')!, { grad: false });
-    const mean = captionLoss(forced, { lambda: 1 });
-    const sum = captionLoss(forced, { lambda: 20, reduction: 'sum' });
+    const mean = captionLoss(forced);
+    const sum = captionLoss(forced, { reduction: 'sum' });
     const tokens = (fx.get('in.cap_lens')!.toArray() as number[]).reduce((a, b) => a + b, 0);  // 33 over 3 captions
-    expect(sum.ce.item()).toBeCloseTo((mean.ce.item() * tokens) / 3, 4);
-    expect(sum.loss.item()).toBeCloseTo(sum.ce.item() * 20, 3);
+    expect(sum.loss.item()).toBeCloseTo((mean.loss.item() * tokens) / 3, 4);
     dispose([forced, mean, sum]);
   });
 
@@ -88,7 +101,7 @@ describe('CAPTION_RNN parity with the official code (losses_generator fixture)',
     expect(() => dec.teacherForce(feature, big, fx.get('in.cap_lens')!)).toThrow(/0\.\.59/);
     expect(() => new CaptionDecoder({ nWords: 0 })).toThrow(MirrorganError);
     const forced = dec.teacherForce(feature, caps, fx.get('in.cap_lens')!, { grad: false });
-    expect(() => captionLoss(forced, { reduction: 'max' as never })).toThrow(/'mean' or 'sum'/);
+    expect(() => captionLoss(forced, { reduction: 'max' as never })).toThrow(/Expected one of mean, sum for reduction/);
     dispose([unsorted, big, forced]);
   });
 });

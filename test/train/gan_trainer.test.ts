@@ -8,6 +8,8 @@ import { settledTensorCount } from '../helpers/memory.js';
 import { resolveConfig } from '../../src/config/index.js';
 import { DataLoader, loadDataset, type LoadedDataset } from '../../src/data/index.js';
 import { Discriminator, Generator } from '../../src/glam/index.js';
+import { generatorOptions, textEncoderOptions } from '../../src/config/module_options.js';
+import { MirrorGAN } from '../../src/model/mirrorgan.js';
 import { TextEncoder } from '../../src/stem/index.js';
 import { emaDecayAt, GanTrainer, type CaptionLossHook } from '../../src/train/gan_trainer.js';
 
@@ -41,7 +43,7 @@ describe('GLAM structure at the official birds config', () => {
     expect(g.numParameters()).toBe(7_105_392);
     const counts = { 64: [29, 6_313_730], 128: [41, 19_424_002], 256: [53, 71_858_946] } as const;
     for (const size of [64, 128, 256] as const) {
-      const d = new Module(`D_NET${size}`, { dfDim: 64, officialInit: false });
+      const d = new Module(`D_NET${size}`, { dfDim: 64, efDim: 256, bJcu: true, officialInit: false });
       expect(d.namedStateDict().size, `D_NET${size} keys`).toBe(counts[size][0]);
       expect(d.numParameters(), `D_NET${size} params`).toBe(counts[size][1]);
     }
@@ -77,7 +79,7 @@ describe('GanTrainer', () => {
     const captioner: CaptionLossHook = {
       async loss(fakes: Tensor) {
         hookCalls.push(fakes.shape[3]);
-        return fakes.mul(fakes).mean().mul(config.train.lambda1);
+        return fakes.mul(fakes).mean();  // unweighted: the trainer applies train.streamWeight
       },
     };
     const probes = ['an emoji', 'emoji'];
@@ -205,6 +207,30 @@ describe('GanTrainer', () => {
     trainer.dispose();
   });
 
+  it("the trainer and MirrorGAN.load build the same modules from a run's config", async () => {
+    const config = tinyConfig(['train.maxIterations=1', 'train.sampleInterval=1', 'train.snapshotInterval=1', 'gan.maskTiling=fixed', 'gan.sentenceAttention=paper']);
+    const textEncoder = new TextEncoder(textEncoderOptions(config, data.vocabulary.size));  // as the pipeline builds it
+    const netE = path.join(tmp, 'enc-load.safetensors');
+    await textEncoder.save(netE);
+    const runDir = path.join(tmp, 'run-load');
+    const withNetE = { ...config, train: { ...config.train, netE } };
+    const trainer = await GanTrainer.create({ config: withNetE, runDir, deps: { textEncoder, vocabulary: data.vocabulary, train: data.train }, progress: false });
+    await trainer.run({}, { progress: false });
+    const model = await MirrorGAN.load(runDir);
+    expect(model.generator.options).toEqual(trainer.netG.options);
+    expect(model.generator.options).toEqual(generatorOptions(config));
+    expect(model.generator.options).toMatchObject({ gfDim: 4, rNum: 1, branchNum: 2, maskTiling: 'fixed', sentenceAttention: 'paper' });
+    expect(model.textEncoder.options).toEqual(textEncoder.options);
+    const shapes = (m: Module) => {
+      const sd = m.namedStateDict();
+      const out = [...sd].map(([k, t]) => [k, t.shape]);
+      dispose(sd);
+      return out;
+    };
+    expect(shapes(model.generator)).toEqual(shapes(trainer.netG));
+    trainer.dispose();
+  });
+
   it('resume reproduces the next iterations of an uninterrupted run exactly', async () => {
     const config = tinyConfig(['train.maxIterations=4', 'train.snapshotInterval=2', 'train.sampleInterval=100']);
     const deps = () => ({ textEncoder: encoder(), vocabulary: data.vocabulary, train: data.train });
@@ -224,7 +250,14 @@ describe('GanTrainer', () => {
     const cut = await GanTrainer.create({ config: { ...config, train: { ...config.train, maxIterations: 2 } }, runDir: path.join(tmp, 'run-cut'), deps: await fresh(), progress: false });
     await cut.run({}, { progress: false });
     cut.dispose();
-    const resumed = await GanTrainer.create({ config, runDir: path.join(tmp, 'run-cut'), deps: await fresh(), resume: true, progress: false });
+    // The run folder as a build from before the loss weights' rename left it (train.lambda1 and
+    // train.lambda in config.json); resuming reads that file, as `train --resume` does.
+    const saved = path.join(tmp, 'run-cut', 'config.json');
+    const { streamWeight, damsmWeight, ...train } = JSON.parse(fs.readFileSync(saved, 'utf8')).train;
+    fs.writeFileSync(saved, JSON.stringify({ ...JSON.parse(fs.readFileSync(saved, 'utf8')), train: { ...train, lambda1: streamWeight, lambda: damsmWeight } }));
+    const resumedConfig = resolveConfig({ files: [saved], set: ['train.maxIterations=4'] });
+    expect(resumedConfig).toEqual(config);
+    const resumed = await GanTrainer.create({ config: resumedConfig, runDir: path.join(tmp, 'run-cut'), deps: await fresh(), resume: true, progress: false });
     expect(resumed.iteration).toBe(2);
     const after: Record<string, number>[] = [];
     await resumed.run({ onIteration: (i) => void after.push(i.losses) }, { progress: false });

@@ -121,11 +121,11 @@ describe('MirrorGAN.train (the pipeline of `npx mirrorgan train`)', () => {
     }
   }, 120_000);
 
-  it('reuses a pretrained STEM and STREAM, and train.lambda adds the DAMSM term with STEM\'s image encoder', async () => {
+  it('reuses a pretrained STEM and STREAM, and train.damsmWeight adds the DAMSM term with STEM\'s image encoder', async () => {
     const netE = path.join(runDir, 'damsm', 'text_encoder.safetensors');
     const reuse = [...TINY, `train.netE=${netE}`, `train.captioner=${path.join(runDir, 'stream')}`, 'train.maxIterations=1'];
     const second = path.join(tmp, 'run-damsm');
-    const result = await MirrorGAN.train({ preset: 'cpu', set: [...reuse, 'train.lambda=5'], runDir: second, progress: false });
+    const result = await MirrorGAN.train({ preset: 'cpu', set: [...reuse, 'train.damsmWeight=5'], runDir: second, progress: false });
     expect(result.damsm).toBeNull();  // nothing pretrained again
     expect(result.stream).toBeNull();
     const first = JSON.parse(fs.readFileSync(path.join(second, 'metrics.jsonl'), 'utf8').split('\n')[0]);
@@ -137,7 +137,7 @@ describe('MirrorGAN.train (the pipeline of `npx mirrorgan train`)', () => {
     fs.mkdirSync(lone);
     fs.copyFileSync(netE, path.join(lone, 'text_encoder.safetensors'));
     await expect(MirrorGAN.train({
-      preset: 'cpu', set: [...reuse, `train.netE=${path.join(lone, 'text_encoder.safetensors')}`, 'train.lambda=5'], runDir: path.join(tmp, 'run-lone'), progress: false,
+      preset: 'cpu', set: [...reuse, `train.netE=${path.join(lone, 'text_encoder.safetensors')}`, 'train.damsmWeight=5'], runDir: path.join(tmp, 'run-lone'), progress: false,
     })).rejects.toMatchObject({ code: 'ERR_FILE', message: expect.stringContaining('damsm_state.json') });
   }, 120_000);
 });
