@@ -96,10 +96,11 @@ export function resolveConfig(options: ResolveOptions = {}): MirrorGANConfig {
   config.preset = preset;
   for (const p of parsed) applyEntries(config, p.entries, p.file, note);
   if (options.overrides) applyEntries(config, Object.entries(options.overrides), 'options', note);
-  for (const s of options.set ?? []) {
+  const sets = (options.set ?? []).map((s): [string, unknown] => {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new MirrorganError('ERR_INVALID_ARG', `Expected key=value for --set but received '${s}'`);
-    applyEntries(config, [[s.slice(0, eq).trim(), s.slice(eq + 1).trim()]], '--set', note);
-  }
+    return [s.slice(0, eq).trim(), s.slice(eq + 1).trim()];
+  });
+  applyEntries(config, sets, '--set', note);
   return validate(config);
 }
