@@ -35,8 +35,8 @@ export interface ConfigFlags {
 export function withConfigFlags(cmd: Command): Command {
   return cmd
     .addOption(new Option('-p, --preset <name>', 'starting configuration (default: the one a --cfg file names, else cpu)').choices(Object.keys(PRESETS)))
-    .option('--cfg <file>', 'YAML config, ours or an official cfg/*.yml (official names such as TRAIN.BATCH_SIZE work); repeatable', collect, [])
-    .option('--set <key=value>', 'override one field (train.batchSize=8 or TRAIN.BATCH_SIZE=8; `mirrorgan config --keys` lists them); repeatable', collect, []);
+    .addOption(new Option('--cfg <file>', 'YAML config, ours or an official cfg/*.yml (official names such as TRAIN.BATCH_SIZE work); repeatable').argParser(collect).default([], 'none'))
+    .addOption(new Option('--set <key=value>', 'override one field (train.batchSize=8 or TRAIN.BATCH_SIZE=8; `mirrorgan config --keys` lists them); repeatable').argParser(collect).default([], 'none'));
 }
 
 /**
