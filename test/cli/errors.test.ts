@@ -3,6 +3,7 @@
 // that came from the user cannot drive the terminal; an unwritable --out fails before any work.
 import fs from 'node:fs';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escapeControls, printable } from '../../src/cli/output.js';
 import { cli, ensureBuilt, hasRawControl, tempFolder } from './helpers.js';
@@ -89,6 +90,23 @@ describe('CLI output cannot drive the terminal', () => {
     expect(c.status).toBe(2);
     expect(hasRawControl(c.stderr)).toBe(false);
     expect(c.stderr).toContain("unknown option '--bell\\u0007'");
+  });
+});
+
+describe('data warnings cannot drive the terminal either', () => {
+  it('a bad-data warning naming a file with ESC in its name is escaped', async () => {
+    const root = path.join(tmp.dir, 'folder-data');
+    fs.mkdirSync(root);
+    await sharp({ create: { width: 40, height: 40, channels: 3, background: { r: 200, g: 20, b: 20 } } }).png().toFile(path.join(root, 'red.png'));
+    const rows = [
+      { image: 'red.png', captions: ['a red square'], split: 'train' },
+      { image: 'gone\u001b[2J.png', captions: ['a \u0007 blue square'], split: 'train' },
+    ];
+    fs.writeFileSync(path.join(root, 'captions.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const r = await cli(['data', 'build', '--dataset', 'folder', '--root', root, '--cache', path.join(tmp.dir, 'folder-cache'), '--size', '64', '--no-progress']);
+    expect(r.stderr).toContain('gone\\u001b[2J.png');
+    expect(hasRawControl(r.stderr)).toBe(false);
+    expect(hasRawControl(r.stdout)).toBe(false);
   });
 });
 
