@@ -113,7 +113,7 @@ describe('official cfg files', () => {
     expect(c.tree.branchNum).toBe(3);
     expect(c.text.wordsNum).toBe(18);
     expect(c.train.maxIterations).toBe(0);
-    expect(c.train).toMatchObject({ batchSize: 12, maxEpoch: 650, lambda1: 10, lambda: 0, netE: '../data/STEM/text_encoder.pth' });
+    expect(c.train).toMatchObject({ batchSize: 12, maxEpoch: 650, streamWeight: 10, damsmWeight: 0, netE: '../data/STEM/text_encoder.pth' });
     expect(notes).toContain(`${file}: an official cfg file (CONFIG_NAME/DATASET_NAME); starting from the birds preset (--preset chooses another)`);
     expect(resolveConfig({ preset: 'cpu', files: [file] }).preset).toBe('cpu');
     // The CLI prints the notes on stderr and the configuration on stdout.
