@@ -4,16 +4,14 @@
  * configured dataset and writes them, with the vocabulary and the resolved config, to --out.
  */
 import { Command, Option } from 'commander';
-import { integerAtLeast } from './options.js';
 
-import { resolveConfig } from '../config/load.js';
-import { PRESETS } from '../config/schema.js';
 import { pretrainDamsm, type PretrainDamsmSummary } from '../stem/pretrain_damsm.js';
+import { untilInterrupted } from './interrupt.js';
+import { configFromFlags, integerAtLeast, withConfigFlags, type ConfigFlags } from './options.js';
+import { printOut } from './output.js';
+import { ensureWritableFolder } from './writable.js';
 
-interface DamsmCliOptions {
-  preset: string;
-  cfg: string[];
-  set: string[];
+interface DamsmCliOptions extends ConfigFlags {
   out: string;
   resume?: boolean;
   epochs?: number;
@@ -21,10 +19,6 @@ interface DamsmCliOptions {
   json?: boolean;
   lossForm: 'official' | 'paper';
   imageWeights?: string;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 function fmtDuration(seconds: number): string {
@@ -57,11 +51,8 @@ export function formatDamsmSummary(s: PretrainDamsmSummary): string {
 
 /** The `pretrain-damsm` command (commander 14). */
 export function pretrainDamsmCommand(): Command {
-  return new Command('pretrain-damsm')
+  return withConfigFlags(new Command('pretrain-damsm'))
     .description('pretrain the DAMSM text and image encoders (STEM) and write them with the vocabulary and config')
-    .addOption(new Option('-p, --preset <name>', 'configuration preset').choices(Object.keys(PRESETS)).default('cpu'))
-    .option('--cfg <file>', 'YAML config file (repeatable; official cfg/*.yml work)', collect, [])
-    .option('--set <key=value>', 'override one config field, e.g. damsm.batchSize=32 (repeatable)', collect, [])
     .option('-o, --out <dir>', 'output folder (train.netE = <dir>/text_encoder.safetensors)', 'runs/stem')
     .option('--resume', 'continue from the last completed epoch in --out')
     .option('--epochs <n>', 'total epochs (overrides damsm.epochs)', integerAtLeast(0))
@@ -70,33 +61,21 @@ export function pretrainDamsmCommand(): Command {
     .option('--no-progress', 'no progress bar or progress lines')
     .option('--json', 'print the summary as JSON instead of one line')
     .action(async (o: DamsmCliOptions) => {
-      const set = [...o.set];
-      if (o.epochs !== undefined) set.push(`damsm.epochs=${o.epochs}`);
-      const config = resolveConfig({ preset: o.preset, files: o.cfg, set });
-
-      // First Ctrl-C: finish the current iteration and stop (the last completed epoch stays
-      // saved); a second one exits at once.
-      const abort = new AbortController();
-      const onSigint = (): void => {
-        if (abort.signal.aborted) process.exit(130);
-        process.stderr.write('\nmirrorgan: stopping after this iteration (Ctrl-C again to quit now)\n');
-        abort.abort();
-      };
-      process.on('SIGINT', onSigint);
-      let summary: PretrainDamsmSummary;
-      try {
-        summary = await pretrainDamsm({
-          outDir: o.out,
-          config,
-          resume: o.resume ?? false,
-          progress: o.progress ? 'auto' : false,
-          paperForm: o.lossForm === 'paper',
-          ...(o.imageWeights ? { imageEncoderWeights: o.imageWeights } : {}),
-          signal: abort.signal,
-        });
-      } finally {
-        process.off('SIGINT', onSigint);
-      }
-      process.stdout.write(o.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatDamsmSummary(summary)}\n`);
+      const config = configFromFlags(o, { extraSet: o.epochs !== undefined ? [`damsm.epochs=${o.epochs}`] : [] });
+      await ensureWritableFolder(o.out);
+      const print = (summary: PretrainDamsmSummary) => printOut(o.json ? JSON.stringify(summary, null, 2) : formatDamsmSummary(summary));
+      // Ctrl-C: finish the current iteration and stop; the last completed epoch stays saved.
+      const summary = await untilInterrupted(
+        (signal) => pretrainDamsm({
+          outDir: o.out, config, resume: o.resume ?? false, progress: o.progress ? 'auto' : false, paperForm: o.lossForm === 'paper',
+          ...(o.imageWeights ? { imageEncoderWeights: o.imageWeights } : {}), signal,
+        }),
+        {
+          what: 'DAMSM pretraining',
+          report: print,
+          stoppedMessage: (s) => `stopped; ${s.outDir} keeps ${s.epochs} completed epochs; continue with: npx mirrorgan pretrain-damsm --resume --out ${s.outDir}`,
+        },
+      );
+      print(summary);
     });
 }

@@ -20,6 +20,8 @@ import {
   type LoadDatasetOptions,
   type LoadedDataset,
 } from '../data/index.js';
+import { printErr, printOut } from './output.js';
+import { ensureWritableFolder } from './writable.js';
 
 /** Options shared by both subcommands. */
 interface SelectOptions {
@@ -111,7 +113,7 @@ function summarize(d: LoadedDataset): Summary {
 
 function print(s: Summary, size: number, json: boolean | undefined): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+    printOut(JSON.stringify(s, null, 2));
     return;
   }
   const rows: [string, string][] = [
@@ -121,20 +123,7 @@ function print(s: Summary, size: number, json: boolean | undefined): void {
     ['cache', s.cache ? `${s.cache.dir} (${s.imageSide} px for ${size} px training, ${formatBytes(s.cache.bytes)})` : 'not built yet: run `mirrorgan data build` with the same options' + (s.dataset === 'openmoji' ? ' (captions counted without the attribute captions read from the pictures)' : '')],
   ];
   if (s.attribution) rows.push(['licence', s.attribution]);
-  for (const [k, v] of rows) process.stdout.write(`${k.padEnd(11)} ${v}\n`);
-}
-
-async function run(fn: () => Promise<void>): Promise<void> {
-  try {
-    await fn();
-  } catch (err) {
-    if (err instanceof DataError) {
-      process.stderr.write(`mirrorgan data: ${err.message} [${err.code}]\n`);
-      process.exitCode = 1;
-      return;
-    }
-    throw err;
-  }
+  printOut(rows.map(([k, v]) => `${k.padEnd(11)} ${v}`).join('\n'));
 }
 
 /** The `data` command with its `build` and `info` subcommands (commander 14). */
@@ -143,35 +132,34 @@ export function dataCommand(): Command {
 
   withSelection(data.command('build'))
     .description('decode a dataset once into the on-disk cache (with no options: the built-in OpenMoji set)')
-    .action(async (o: SelectOptions) =>
-      run(async () => {
-        const started = Date.now();
-        const d = await loadDataset(loadOptions(o));
-        await d.close();
-        if (!o.json) process.stderr.write(`built in ${((Date.now() - started) / 1000).toFixed(1)} s (${d.decoded} decoded, ${d.reused} reused)\n`);
-        print(summarize(d), Number(o.size), o.json);
-      }),
-    );
+    .action(async (o: SelectOptions) => {
+      const options = loadOptions(o);
+      // The cache root is what this command writes: checked before any image is decoded.
+      await ensureWritableFolder(resolveCacheRoot(o.cache), o.cache ? '--cache' : 'the cache ($MIRRORGAN_CACHE or ~/.cache/mirrorgan)');
+      const started = Date.now();
+      const d = await loadDataset(options);
+      await d.close();
+      if (!o.json) printErr(`built in ${((Date.now() - started) / 1000).toFixed(1)} s (${d.decoded} decoded, ${d.reused} reused)`);
+      print(summarize(d), Number(o.size), o.json);
+    });
 
   withSelection(data.command('info'))
     .description('print counts per split, vocabulary size and cache location/size (does not decode images)')
-    .action(async (o: SelectOptions) =>
-      run(async () => {
-        const opts = loadOptions(o);
-        const sourceRoot = o.dataset === 'openmoji' ? openMojiPackageDir() : (o.root ?? '');
-        const dir = datasetCacheDir(resolveCacheRoot(o.cache), o.dataset, sourceRoot);
-        const built = await access(ImageCache.indexPath(dir, cacheSideFor(Number(o.size)))).then(
-          () => true,
-          () => false,
-        );
-        // With a cache this is a fast reuse; without one, images are only stat'ed, never decoded
-        // (so OpenMoji's attribute captions, which are read from the pictures, are not counted).
-        if (!built && o.dataset === 'openmoji') opts.openmoji = { ...opts.openmoji, attributeCaptions: false };
-        const d = await loadDataset({ ...opts, cache: built, logger: { warn: () => undefined, info: () => undefined } });
-        await d.close();
-        print(summarize(d), Number(o.size), o.json);
-      }),
-    );
+    .action(async (o: SelectOptions) => {
+      const opts = loadOptions(o);
+      const sourceRoot = o.dataset === 'openmoji' ? openMojiPackageDir() : (o.root ?? '');
+      const dir = datasetCacheDir(resolveCacheRoot(o.cache), o.dataset, sourceRoot);
+      const built = await access(ImageCache.indexPath(dir, cacheSideFor(Number(o.size)))).then(
+        () => true,
+        () => false,
+      );
+      // With a cache this is a fast reuse; without one, images are only stat'ed, never decoded
+      // (so OpenMoji's attribute captions, which are read from the pictures, are not counted).
+      if (!built && o.dataset === 'openmoji') opts.openmoji = { ...opts.openmoji, attributeCaptions: false };
+      const d = await loadDataset({ ...opts, cache: built, logger: { warn: () => undefined, info: () => undefined } });
+      await d.close();
+      print(summarize(d), Number(o.size), o.json);
+    });
 
   return data;
 }

@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { matmulBenchmark, runtimeInfo, type RuntimeInfo } from '../../lib/runtime.js';
 import { packageRoot } from '../../lib/native.js';
 import { MirrorganError } from '../../lib/errors.js';
+import { printOut } from './output.js';
 
 export interface DoctorReport {
   node: string;
@@ -78,6 +79,6 @@ export function doctorCommand(): Command {
       const seconds = Number(opts.seconds);
       if (!(seconds > 0 && seconds <= 60)) throw new MirrorganError('ERR_INVALID_ARG', `Expected number between 0 and 60 for --seconds but received ${opts.seconds}`);
       const report = await doctor({ seconds });
-      process.stdout.write((opts.json ? JSON.stringify(report, null, 2) : formatDoctor(report)) + '\n');
+      printOut(opts.json ? JSON.stringify(report, null, 2) : formatDoctor(report));
     });
 }

@@ -15,20 +15,24 @@ import { captionerCrossEntropies, damsmSentenceScores } from '../eval/guide_scor
 import { MirrorGAN } from '../model/mirrorgan.js';
 import { DAMSM_FILES, loadDamsmImageEncoder } from '../stem/index.js';
 import { frozenCaptioner, hasCaptioner, loadCaptioner, readCaptionImages } from '../stream/index.js';
-import { integerAtLeast } from './options.js';
+import { integerAtLeast, resolveRunOption, runOptionHelp } from './options.js';
+import { printOut } from './output.js';
+import { ensureWritableFolder } from './writable.js';
 
 export function probeCommand(): Command {
   return new Command('probe')
     .description('generate 8 colours x 3 shapes ("red circle" ... "black heart") with a run trained on OpenMoji and score colour and shape against the real emoji')
-    .requiredOption('--run <dir>', 'trained run folder (its latest checkpoint, EMA weights)')
+    .requiredOption('--run <folder>', runOptionHelp())
     .option('--seed <n>', 'first noise seed', integerAtLeast(0), 1)
     .option('--seeds <n>', 'score this many noise seeds (seed, seed+1, ...) and print their mean', integerAtLeast(1), 8)
-    .option('--out <dir>', 'also write the first seed\'s 24 images and grid.png (rows: shapes, columns: colours) here')
+    .option('-o, --out <dir>', 'also write the first seed\'s 24 images and grid.png (rows: shapes, columns: colours) here')
     .option('--json', 'print the scores as JSON')
     .option('--no-conditioning-noise', 'use the mean of the sentence code (CA_NET) instead of sampling it; z stays random')
     .action(async (opts: { run: string; seed: number; seeds: number; out?: string; json?: boolean; conditioningNoise: boolean }) => {
       const { seed, seeds } = opts;
-      const model = await MirrorGAN.load(opts.run);
+      const runPath = await resolveRunOption(opts.run);
+      if (opts.out) await ensureWritableFolder(opts.out);
+      const model = await MirrorGAN.load(runPath.checkpointDir ?? opts.run);
       if (model.config.dataset.name !== 'openmoji') {
         throw new MirrorganError('ERR_INVALID_ARG', `the probe's captions and references are OpenMoji emoji; ${opts.run} was trained on '${model.config.dataset.name}'`);
       }
@@ -54,17 +58,17 @@ export function probeCommand(): Command {
       const layout = await probeLayout(probes, pngsBySeed);
       const sentences = await model.sentenceFeatures(probes.map((p) => p.caption));
       const text = probeTextSeparation(probes, sentences);
-      const guides = await probeGuides(opts.run, model, probes, sentences);
+      const guides = await probeGuides(runPath.runDir as string, model, probes, sentences);
       const summary = summariseProbeScores(scores);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ run: opts.run, conditioningNoise: opts.conditioningNoise, summary, layout, text, ...guides, seeds: scores.map((sc, i) => ({ seed: seed + i, ...sc })) }, null, 2)}\n`);
+        printOut(JSON.stringify({ run: opts.run, conditioningNoise: opts.conditioningNoise, summary, layout, text, ...guides, seeds: scores.map((sc, i) => ({ seed: seed + i, ...sc })) }, null, 2));
         return;
       }
       const lines = [`seed ${seed}:`, formatProbeScore(scores[0] as ProbeScore), formatProbeSummary(summary), formatProbeLayout(layout), formatProbeTextSeparation(text)];
       if (guides.redescription) lines.push(formatProbeMatching('redescription (STREAM caption cross-entropy on the real emoji)', guides.redescription));
       if (guides.matching) lines.push(formatProbeMatching('matching (DAMSM sentence score on the real emoji)', guides.matching));
       if (opts.out) lines.push(`seed ${seed}'s images and grid.png in ${opts.out}`);
-      process.stdout.write(`${lines.join('\n')}\n`);
+      printOut(lines.join('\n'));
     });
 }
 

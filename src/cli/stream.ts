@@ -5,14 +5,19 @@
  */
 import { Command, Option } from 'commander';
 
-import { invalidArg } from '../../lib/errors.js';
+import { invalidArg, MirrorganError } from '../../lib/errors.js';
 import { dispose } from '../../lib/tensor.js';
-import { DATASET_KINDS, type DatasetKind } from '../data/index.js';
+import { resolveConfig } from '../config/index.js';
+import { captionerDirOf } from '../model/run_path.js';
 import { Vocabulary } from '../text/vocabulary.js';
 import {
-  decodeCaptions, loadCaptioner, pretrainStream, readCaptionImages,
-  type CaptionEncoderArch, type CaptionInputNorm, type PretrainStreamOptions,
+  CAPTIONER_FILES, decodeCaptions, hasCaptioner, loadCaptioner, pretrainStream, pretrainStreamOptionsOf, readCaptionImages,
+  type CaptionInputNorm, type PretrainStreamOptions,
 } from '../stream/index.js';
+import { untilInterrupted } from './interrupt.js';
+import { configFromFlags, integerAtLeast, resolveRunOption, runOptionHelp, withConfigFlags, type ConfigFlags } from './options.js';
+import { printable, printErr, printOut } from './output.js';
+import { ensureWritableFolder } from './writable.js';
 
 function int(name: string, value: string, min: number, max: number): number {
   const n = Number(value);
@@ -22,119 +27,104 @@ function int(name: string, value: string, min: number, max: number): number {
   return n;
 }
 
-interface PretrainFlags {
-  dataset: DatasetKind;
-  root?: string;
-  cache?: string;
-  limit?: string;
-  size: string;
-  epochs: string;
-  batchSize: string;
-  lr: string;
+interface PretrainFlags extends ConfigFlags {
+  epochs?: number;
   out: string;
   resume?: boolean;
   vocab?: string;
-  encoder: CaptionEncoderArch;
   inputNorm: CaptionInputNorm;
-  hidden: string;
   endToken: boolean;
   evalImages?: string;
   beam: string;
-  seed: string;
   progress: boolean;
 }
 
-/** The `pretrain-stream` command (commander 14). */
+/**
+ * The `pretrain-stream` command (commander 14): the configuration comes from --preset/--cfg/--set
+ * as for `train` (dataset.*, stream.*, text.wordsNum, train.seed), so a captioner pretrained here
+ * is the one `train` would pretrain with the same flags.
+ */
 export function pretrainStreamCommand(): Command {
-  return new Command('pretrain-stream')
+  return withConfigFlags(new Command('pretrain-stream'))
     .description('pretrain the STREAM captioner (image -> caption) on real images, with the vocabulary STEM uses')
-    .addOption(new Option('-d, --dataset <kind>', 'dataset layout').choices([...DATASET_KINDS]).default('openmoji'))
-    .option('-r, --root <dir>', 'dataset root (required for cub, coco, folder)')
-    .option('-c, --cache <dir>', 'image cache root (default $MIRRORGAN_CACHE or ~/.cache/mirrorgan)')
-    .option('--limit <n>', 'OpenMoji only: an evenly spread subset of n emoji')
-    .option('-s, --size <px>', 'training crop side (the compact encoder input)', '64')
-    .option('-e, --epochs <n>', 'total epochs (a resumed run continues up to this number)', '10')
-    .option('-b, --batch-size <n>', 'images per batch', '32')
-    .option('--lr <x>', 'Adam learning rate', '0.001')
-    .option('-o, --out <dir>', 'captioner directory (weights, vocabulary, config, optimizer)', 'runs/stream')
+    .option('-e, --epochs <n>', 'total epochs (overrides stream.epochs; a resumed run continues up to this number)', integerAtLeast(1))
+    .option('-o, --out <dir>', 'captioner folder (weights, vocabulary, config, optimizer)', 'runs/stream')
     .option('--resume', 'continue the captioner in --out')
     .option('--vocab <file>', "STEM's vocabulary JSON: encode captions with it so STREAM and STEM share word ids")
-    .addOption(new Option('--encoder <arch>', 'image encoder: compact CNN from scratch, or the official ResNet-152 (frozen trunk)').choices(['compact', 'resnet152']).default('compact'))
     .addOption(new Option('--input-norm <mode>', "encoder input normalisation ('none' = the official MirrorGAN use)").choices(['imagenet', 'none']).default('imagenet'))
-    .option('--hidden <n>', 'decoder LSTM width', '512')
     .option('--no-end-token', 'train without the <end> target (official captions; decoding then never stops early)')
     .option('--eval-images <n>', 'test images used for validation CE and BLEU each epoch (default all)')
     .option('--beam <k>', 'beam width of the BLEU captions (1 = greedy)', '1')
-    .option('--seed <n>', 'seed of the initial weights and the data order', '0')
     .option('--no-progress', 'plain progress lines instead of a bar')
     .action(async (f: PretrainFlags) => {
-      const lr = Number(f.lr);
-      if (!(lr > 0 && lr < 1)) throw invalidArg('--lr', 'a number in (0, 1)', f.lr);
-      const size = int('--size', f.size, 16, 1024);
+      const config = configFromFlags(f, { extraSet: f.epochs !== undefined ? [`stream.epochs=${f.epochs}`] : [] });
+      const derived = pretrainStreamOptionsOf(config);
       const options: PretrainStreamOptions = {
+        ...derived,
         out: f.out,
         resume: f.resume ?? false,
-        dataset: f.dataset,
-        imageSize: size,
-        epochs: int('--epochs', f.epochs, 1, 100_000),
-        batchSize: int('--batch-size', f.batchSize, 1, 4096),
-        lr,
-        encoder: { arch: f.encoder, inputNorm: f.inputNorm, ...(f.encoder === 'compact' ? { imageSize: size } : {}) },
-        decoder: { hiddenSize: int('--hidden', f.hidden, 1, 65536), endToken: f.endToken },
+        encoder: { ...derived.encoder, inputNorm: f.inputNorm },
+        decoder: { ...derived.decoder, endToken: f.endToken },
         beamSize: int('--beam', f.beam, 1, 64),
-        seed: int('--seed', f.seed, 0, 0xffffffff),
         progress: f.progress ? 'auto' : false,
       };
-      if (f.root) options.root = f.root;
-      if (f.cache) options.cacheDir = f.cache;
-      if (f.limit !== undefined) options.openmojiLimit = int('--limit', f.limit, 1, 1_000_000);
       if (f.evalImages !== undefined) options.evalImages = int('--eval-images', f.evalImages, 1, 1e9);
       if (f.vocab) options.vocabulary = await Vocabulary.load(f.vocab);
-      const result = await pretrainStream(options);
+      await ensureWritableFolder(f.out);
+      const result = await untilInterrupted((signal) => pretrainStream({ ...options, signal }), {
+        what: 'STREAM pretraining',
+        stoppedMessage: (r) => `stopped; ${r.dir} keeps ${r.config.epochs} completed epochs; continue with: npx mirrorgan pretrain-stream --resume --out ${r.dir} (and the same --preset/--cfg/--set)`,
+      });
       const last = result.config.history.at(-1);
-      process.stderr.write(
+      printErr(
         `pretrain-stream: ${result.config.epochs} epochs in ${result.dir}` +
           (last?.bleu ? `; BLEU-4 ${(100 * last.bleu[3]).toFixed(1)}` : '') +
-          ` (${result.seconds.toFixed(0)} s this run)\n`,
+          ` (${result.seconds.toFixed(0)} s this run)`,
       );
     });
 }
 
 interface CaptionFlags {
-  model: string;
+  run: string;
   beam: string;
   maxLength?: string;
   vocab?: string;
   json?: boolean;
 }
 
+const CAPTION_RUN_KINDS = ['run', 'checkpoint', 'captioner'] as const;
+
 /** The `caption` command: one caption per image, in input order. */
 export function captionCommand(): Command {
   return new Command('caption')
-    .description('describe images with a pretrained STREAM captioner')
+    .description('describe images with a pretrained STREAM captioner (a run\'s, or one from pretrain-stream)')
     .argument('<images...>', 'image files (png, jpg, webp, svg, ...)')
-    .requiredOption('-m, --model <dir>', 'captioner directory written by pretrain-stream')
+    .requiredOption('--run <folder>', runOptionHelp(CAPTION_RUN_KINDS))
     .option('--beam <k>', 'beam width (1 = greedy)', '1')
     .option('--max-length <n>', 'longest caption in words (default: the model\'s, 20)')
     .option('--vocab <file>', 'refuse the model unless it uses this (STEM) vocabulary')
     .option('--json', 'print [{ image, caption, score }] as JSON')
     .action(async (images: string[], f: CaptionFlags) => {
       const beamSize = int('--beam', f.beam, 1, 64);
+      const maxLength = f.maxLength !== undefined ? { maxLength: int('--max-length', f.maxLength, 1, 1024) } : {};
+      const runPath = await resolveRunOption(f.run, CAPTION_RUN_KINDS);
+      const trainCaptioner = runPath.configFile ? resolveConfig({ files: [runPath.configFile] }).train.captioner : '';
+      const dir = captionerDirOf(runPath, trainCaptioner);
+      if (!(await hasCaptioner(dir))) throw new MirrorganError('ERR_FILE', `${f.run} has no STREAM captioner (${dir} holds no ${CAPTIONER_FILES.config}; the run was trained with train.streamWeight = 0?)`);
       const expected = f.vocab ? await Vocabulary.load(f.vocab) : undefined;
-      const { encoder, decoder, vocabulary, config } = await loadCaptioner(f.model, expected ? { vocabulary: expected } : {});
+      const { encoder, decoder, vocabulary, config } = await loadCaptioner(dir, expected ? { vocabulary: expected } : {});
       encoder.eval();
       const trainedSide = config.training?.imageSize;
       const side = typeof trainedSide === 'number' ? trainedSide : encoder.options.imageSize || 64;
       const batch = await readCaptionImages(images, side);
       const features = encoder.encode(batch, { grad: false });
-      const options = f.maxLength !== undefined ? { maxLength: int('--max-length', f.maxLength, 1, 1024) } : {};
-      const decoded = beamSize > 1 ? decoder.beam(features, { ...options, beamSize }) : decoder.greedy(features, options);
+      const decoded = beamSize > 1 ? decoder.beam(features, { ...maxLength, beamSize }) : decoder.greedy(features, maxLength);
       dispose([batch, features]);
       const captions = decodeCaptions(decoded, vocabulary);
       if (f.json) {
-        process.stdout.write(`${JSON.stringify(images.map((image, i) => ({ image, caption: captions[i], score: decoded.scores[i] })), null, 2)}\n`);
+        printOut(JSON.stringify(images.map((image, i) => ({ image, caption: captions[i], score: decoded.scores[i] })), null, 2));
       } else {
-        images.forEach((image, i) => process.stdout.write(images.length === 1 ? `${captions[i]}\n` : `${image}: ${captions[i]}\n`));
+        printOut(images.map((image, i) => (images.length === 1 ? printable(captions[i] as string) : `${printable(image)}: ${printable(captions[i] as string)}`)).join('\n'));
       }
     });
 }

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import YAML from 'yaml';
 import { MirrorganError } from '../../lib/errors.js';
+import { CAP_PATH_KEYS, captionerFromCapPaths, isOfficialCfg, officialPreset } from './official.js';
 import { defaults, PRESETS, setField, validate, type MirrorGANConfig } from './schema.js';
 
 export interface ResolveOptions {
@@ -14,6 +15,12 @@ export interface ResolveOptions {
   set?: string[];
   /** Already-parsed overrides (library use), applied after the files. */
   overrides?: Record<string, unknown>;
+  /**
+   * Told, one line each, what the resolution chose on the caller's behalf (the preset an
+   * official cfg file selected) and which official settings mean something else here. The
+   * CLI prints these lines; by default they are dropped.
+   */
+  onNote?: (line: string) => void;
 }
 
 /** Flattens nested YAML ({TRAIN: {SMOOTH: {LAMBDA1: 10}}}) into dotted keys. */
@@ -26,9 +33,17 @@ function flatten(obj: Record<string, unknown>, prefix = '', out: [string, unknow
   return out;
 }
 
-function applyEntries(config: MirrorGANConfig, entries: [string, unknown][], source: string): void {
+function applyEntries(config: MirrorGANConfig, entries: [string, unknown][], source: string, note: (line: string) => void): void {
+  const cap = new Map<string, unknown>();
   for (const [k, v] of entries) {
     if (k === 'preset') continue;
+    if ((CAP_PATH_KEYS as readonly string[]).includes(k)) {
+      cap.set(k, v);
+      continue;
+    }
+    if (k === 'TRAIN.SNAPSHOT_INTERVAL') {
+      note(`${source}: TRAIN.SNAPSHOT_INTERVAL ${String(v)} counts epochs as in the official code (train.snapshotEpochs); train.snapshotInterval adds a checkpoint every N iterations`);
+    }
     try {
       setField(config, k, v);
     } catch (e) {
@@ -36,12 +51,20 @@ function applyEntries(config: MirrorGANConfig, entries: [string, unknown][], sou
       throw e;
     }
   }
+  if (cap.size > 0) {
+    const folder = captionerFromCapPaths(cap.get(CAP_PATH_KEYS[0]), cap.get(CAP_PATH_KEYS[1]), source);
+    if (folder !== undefined) {
+      config.train.captioner = folder;
+      note(`${source}: CAP.caption_cnn_path and CAP.caption_rnn_path name the captioner folder ${folder} (train.captioner)`);
+    }
+  }
 }
 
 export function resolveConfig(options: ResolveOptions = {}): MirrorGANConfig {
   const config = defaults();
   const files = options.files ?? [];
-  // A YAML file may name its own preset; the command line's wins.
+  const note = options.onNote ?? (() => undefined);
+  // A YAML file may name its own preset, or be an official cfg file that implies one (official.ts); the command line's wins.
   let preset = options.preset;
   const parsed = files.map((file) => {
     let doc: unknown;
@@ -54,6 +77,10 @@ export function resolveConfig(options: ResolveOptions = {}): MirrorGANConfig {
     if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new MirrorganError('ERR_INVALID_ARG', `${file}: expected a mapping of config fields`);
     const d = doc as Record<string, unknown>;
     if (!preset && typeof d.preset === 'string') preset = d.preset;
+    if (!preset && !Object.hasOwn(d, 'preset') && isOfficialCfg(d)) {
+      preset = officialPreset(d);
+      if (preset) note(`${file}: an official cfg file (CONFIG_NAME/DATASET_NAME); starting from the ${preset} preset (--preset chooses another)`);
+    }
     const entries = flatten(d);
     // A run's own config.json from before attribute captions existed: keep its captions as they were.
     const dataset = d.dataset as Record<string, unknown> | undefined;
@@ -67,12 +94,13 @@ export function resolveConfig(options: ResolveOptions = {}): MirrorGANConfig {
   if (!apply) throw new MirrorganError('ERR_INVALID_ARG', `Expected one of ${Object.keys(PRESETS).join(', ')} for preset but received '${preset}'`);
   apply(config);
   config.preset = preset;
-  for (const p of parsed) applyEntries(config, p.entries, p.file);
-  if (options.overrides) applyEntries(config, Object.entries(options.overrides), 'options');
-  for (const s of options.set ?? []) {
+  for (const p of parsed) applyEntries(config, p.entries, p.file, note);
+  if (options.overrides) applyEntries(config, Object.entries(options.overrides), 'options', note);
+  const sets = (options.set ?? []).map((s): [string, unknown] => {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new MirrorganError('ERR_INVALID_ARG', `Expected key=value for --set but received '${s}'`);
-    applyEntries(config, [[s.slice(0, eq).trim(), s.slice(eq + 1).trim()]], '--set');
-  }
+    return [s.slice(0, eq).trim(), s.slice(eq + 1).trim()];
+  });
+  applyEntries(config, sets, '--set', note);
   return validate(config);
 }

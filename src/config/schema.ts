@@ -82,8 +82,10 @@ export interface MirrorGANConfig {
      * keeps 17 % of them). Off in the official code.
      */
     emaWarmup: boolean;
-    /** Checkpoint every N iterations (and at the end). TRAIN.SNAPSHOT_INTERVAL, which the official code counts in epochs. */
+    /** Checkpoint every N iterations (and at the end). */
     snapshotInterval: number;
+    /** Also checkpoint after every N-th epoch, counted as upstream does (0 = off). TRAIN.SNAPSHOT_INTERVAL */
+    snapshotEpochs: number;
     /** Sample grid every N iterations. */
     sampleInterval: number;
     /**
@@ -204,7 +206,8 @@ export const FIELDS: readonly Field[] = [
   { key: 'train.beta1', kind: 'number', min: 0, max: 0.9999 },
   { key: 'train.beta2', kind: 'number', min: 0, max: 0.9999999 },
   { key: 'train.emaDecay', kind: 'number', min: 0, max: 1 },
-  { key: 'train.snapshotInterval', official: 'TRAIN.SNAPSHOT_INTERVAL', kind: 'int', min: 1, max: 1e9 },
+  { key: 'train.snapshotInterval', kind: 'int', min: 1, max: 1e9 },
+  { key: 'train.snapshotEpochs', official: 'TRAIN.SNAPSHOT_INTERVAL', kind: 'int', min: 0, max: 1e6 },
   { key: 'train.emaWarmup', kind: 'bool' },
   { key: 'train.sampleInterval', kind: 'int', min: 1, max: 1e9 },
   { key: 'train.sampleCaptions', kind: 'string' },
@@ -242,7 +245,7 @@ export const FIELDS: readonly Field[] = [
 /** Upstream fields that are accepted and ignored (they describe the upstream machine). */
 export const IGNORED_OFFICIAL = new Set([
   'CONFIG_NAME', 'GPU_ID', 'CUDA', 'WORKERS', 'OUTPUT_PATH', 'B_VALIDATION', 'TRAIN.FLAG', 'TRAIN.B_NET_D',
-  'GAN.B_ATTENTION', 'GAN.B_DCGAN', 'TEXT.CAPTIONS_PER_IMAGE', 'CAP.num_layers', 'CAP.caption_cnn_path', 'CAP.caption_rnn_path',
+  'GAN.B_ATTENTION', 'GAN.B_DCGAN', 'TEXT.CAPTIONS_PER_IMAGE', 'CAP.num_layers',
 ]);
 
 const OFFICIAL_TO_KEY = new Map(FIELDS.filter((f) => f.official).map((f) => [f.official!, f.key]));
@@ -267,7 +270,7 @@ export function defaults(): MirrorGANConfig {
     text: { embeddingDim: 256, wordsNum: 18, rnnType: 'LSTM' },
     train: {
       batchSize: 12, maxEpoch: 650, maxIterations: 0, generatorLr: 2e-4, discriminatorLr: 2e-4, beta1: 0.5, beta2: 0.999,
-      emaDecay: 0.999, emaWarmup: false, snapshotInterval: 2000, sampleInterval: 1000, sampleCaptions: '', streamWeight: 10, streamReduction: 'mean', damsmWeight: 0,
+      emaDecay: 0.999, emaWarmup: false, snapshotInterval: 2000, snapshotEpochs: 0, sampleInterval: 1000, sampleCaptions: '', streamWeight: 10, streamReduction: 'mean', damsmWeight: 0,
       gamma1: 4, gamma2: 5, gamma3: 10, netE: '', netG: '', captioner: '', neighbours: 0, mismatch: 'shift', seed: 100, threads: 0, device: 'auto',
     },
     damsm: { epochs: 600, batchSize: 48, lr: 0.002, lrDecay: 0.98, rnnGradClip: 0.25, imageEncoder: 'inception', imageSize: 299, neighbours: 0 },

@@ -5,6 +5,7 @@
  * `cub train: skipped 3 images (2 unreadable, 1 no captions); fixed 1 image (1 grayscale → RGB)`.
  * Warning lines per reason are capped so a dataset with thousands of grayscale images stays readable.
  */
+import { escapeControls } from '../util/terminal.js';
 
 /** Where the data layer writes warnings and progress (default: stderr). */
 export interface DataLogger {
@@ -14,10 +15,10 @@ export interface DataLogger {
   info(message: string): void;
 }
 
-/** Logger writing to `process.stderr`. */
+/** Logger writing to `process.stderr` (file names and captions in the lines cannot drive the terminal). */
 export const stderrLogger: DataLogger = {
-  warn: (message) => process.stderr.write(`warning: ${message}\n`),
-  info: (message) => process.stderr.write(`${message}\n`),
+  warn: (message) => process.stderr.write(`warning: ${escapeControls(message)}\n`),
+  info: (message) => process.stderr.write(`${escapeControls(message)}\n`),
 };
 
 /** Why an item was skipped. */

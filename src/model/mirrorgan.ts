@@ -25,8 +25,8 @@ import { Discriminator, Generator } from '../glam/index.js';
 import { CompactImageEncoder, InceptionImageEncoder, TextEncoder } from '../stem/index.js';
 import { CaptionDecoder, CaptionEncoder } from '../stream/index.js';
 import { encodeCaptions, Vocabulary } from '../text/index.js';
-import { latestCheckpoint } from '../train/checkpoint.js';
 import type { TrainCallbacks } from '../train/gan_trainer.js';
+import { requireCheckpoint, resolveRunPath } from './run_path.js';
 import { trainPipeline, type TrainPipelineResult } from '../train/pipeline.js';
 
 export interface MirrorGANTrainOptions extends ResolveOptions {
@@ -89,15 +89,19 @@ export class MirrorGAN {
     }, callbacks);
   }
 
-  /** Loads a trained run folder (its latest checkpoint) for generation. */
-  static async load(runDir: string, options: { device?: Device } = {}): Promise<MirrorGAN> {
-    const ckpt = await latestCheckpoint(runDir);
-    if (!ckpt) throw new MirrorganError('ERR_FILE', `${runDir} holds no checkpoint to load`);
+  /**
+   * Loads a trained run for generation: a run folder (its latest checkpoint) or one checkpoint
+   * folder (`<run>/checkpoints/iter_N`); see run_path.ts.
+   */
+  static async load(runPath: string, options: { device?: Device } = {}): Promise<MirrorGAN> {
+    const resolved = await resolveRunPath(runPath, { name: 'the run to load' });
+    const ckpt = requireCheckpoint(resolved, runPath);
+    const runDir = resolved.runDir as string;
     let config: MirrorGANConfig;
     try {
-      config = resolveConfig({ files: [path.join(runDir, 'config.json')] });
+      config = resolveConfig({ files: [resolved.configFile as string] });
     } catch (e) {
-      throw new MirrorganError('ERR_FILE', `${runDir}/config.json: ${(e as Error).message}`);
+      throw new MirrorganError('ERR_FILE', `${resolved.configFile}: ${(e as Error).message}`);
     }
     const vocabulary = await Vocabulary.load(path.join(ckpt, 'vocabulary.json'));
     const textEncoder = new TextEncoder(textEncoderOptions(config, vocabulary.size));

@@ -23,6 +23,6 @@ export {
 export { frozenCaptioner, type FrozenCaptioner } from './frozen.js';
 export { readCaptionImages } from './image_input.js';
 export {
-  pretrainStream,
+  pretrainStream, pretrainStreamOptionsOf,
   type PretrainStreamCallbacks, type PretrainStreamOptions, type PretrainStreamResult, type StreamStepInfo,
 } from './pretrain.js';

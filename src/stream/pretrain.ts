@@ -19,6 +19,8 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 
 import { invalidArg, MirrorganError } from '../../lib/errors.js';
+import { captionDecoderOptions, captionEncoderOptions } from '../config/module_options.js';
+import { openMojiOptionsOf, type MirrorGANConfig } from '../config/schema.js';
 import { Adam } from '../../lib/optim.js';
 import { manualSeed } from '../../lib/runtime.js';
 import { tensor, tidy, type Tensor } from '../../lib/tensor.js';
@@ -80,6 +82,21 @@ export interface PretrainStreamOptions {
   progress?: boolean | 'auto';
   /** Sink of progress lines and warnings. Default: stderr. */
   logger?: DataLogger;
+  /** Stops after the current step; the folder keeps the last completed epoch. */
+  signal?: AbortSignal;
+}
+
+/**
+ * The pretraining a resolved configuration asks for (dataset, sizes, schedule, seed): what
+ * `mirrorgan train` runs as its STREAM phase and `mirrorgan pretrain-stream` runs alone.
+ * The module options come from config/module_options.ts, as everywhere a module is built.
+ */
+export function pretrainStreamOptionsOf(c: MirrorGANConfig): Omit<PretrainStreamOptions, 'out'> {
+  return {
+    dataset: c.dataset.name, root: c.dataset.root || undefined, cacheDir: c.dataset.cacheDir || undefined, openmoji: openMojiOptionsOf(c.dataset),
+    imageSize: c.stream.imageSize, epochs: c.stream.epochs, batchSize: c.stream.batchSize, lr: c.stream.lr, wordsNum: c.text.wordsNum,
+    encoder: captionEncoderOptions(c), decoder: captionDecoderOptions(c), seed: c.train.seed,
+  };
 }
 
 /** Per-step report. */
@@ -103,6 +120,8 @@ export interface PretrainStreamResult {
   config: CaptionerConfig;
   /** Wall-clock seconds of this call (data loading included). */
   seconds: number;
+  /** True when `signal` stopped the run before its last epoch. */
+  stopped: boolean;
 }
 
 function checkInt(name: string, value: unknown, min: number, max: number): number {
@@ -278,8 +297,13 @@ export async function pretrainStream(options: PretrainStreamOptions, callbacks: 
         tokens += n;
         progress.tick(ce);
         callbacks.onStep?.({ epoch: epoch + 1, step: ++step, steps: train.batchesPerEpoch, ce });
+        if (options.signal?.aborted) break;
       }
       progress.stop();
+      if (options.signal?.aborted && step < train.batchesPerEpoch) {
+        logger.info(`pretrain-stream: stopped during epoch ${epoch + 1}; ${dir} keeps epoch ${config.epochs}`);
+        return { dir, config, seconds: (Date.now() - started) / 1000, stopped: true };
+      }
       const ev = val ? await evaluate(val, encoder, decoder, vocabulary, evalImages, beamSize) : null;
       const record: EpochRecord = {
         epoch: epoch + 1,
@@ -298,8 +322,9 @@ export async function pretrainStream(options: PretrainStreamOptions, callbacks: 
           ` (${record.seconds.toFixed(1)} s) -> ${dir}`,
       );
       await callbacks.onEpoch?.(record);
+      if (options.signal?.aborted && epoch + 1 < epochs) return { dir, config, seconds: (Date.now() - started) / 1000, stopped: true };
     }
-    return { dir, config, seconds: (Date.now() - started) / 1000 };
+    return { dir, config, seconds: (Date.now() - started) / 1000, stopped: false };
   } finally {
     await data.close();
   }

@@ -443,6 +443,12 @@ export class GanTrainer {
           await callbacks.onEpoch?.({ epoch: this.epoch, iteration: this.iteration, losses: means });
           this.epoch++;
           this.stepInEpoch = 0;
+          // official trainer.py, after each epoch: `if epoch % cfg.TRAIN.SNAPSHOT_INTERVAL == 0: save_model(...)`
+          const everyEpochs = c.train.snapshotEpochs;
+          if (everyEpochs > 0 && (this.epoch - 1) % everyEpochs === 0 && this.iteration % c.train.snapshotInterval !== 0) {
+            lastCheckpoint = await this.checkpoint();
+            await callbacks.onCheckpoint?.(lastCheckpoint, this.iteration);
+          }
         }
       }
       if (this.iteration % c.train.sampleInterval !== 0) {

@@ -9,14 +9,14 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { MirrorganError } from '../../lib/errors.js';
 import type { Device } from '../../lib/tensor.js';
-import { captionDecoderOptions, captionEncoderOptions, textEncoderOptions } from '../config/module_options.js';
+import { textEncoderOptions } from '../config/module_options.js';
 import { openMojiOptionsOf, sampleCaptionsOf, type MirrorGANConfig } from '../config/schema.js';
 import { loadDataset, OPENMOJI_PROBE_CAPTIONS, stderrLogger, type DataLogger, type LoadedDataset } from '../data/index.js';
 import { writeReport } from '../report/html.js';
 import { TextEncoder } from '../stem/index.js';
 import type { ImageEncoder } from '../stem/image_encoder.js';
 import { DAMSM_FILES, loadDamsmImageEncoder, pretrainDamsm, type PretrainDamsmSummary } from '../stem/pretrain_damsm.js';
-import { frozenCaptioner, hasCaptioner, loadCaptioner, pretrainStream, type PretrainStreamResult } from '../stream/index.js';
+import { frozenCaptioner, hasCaptioner, loadCaptioner, pretrainStream, pretrainStreamOptionsOf, type PretrainStreamResult } from '../stream/index.js';
 import { assertSameVocabulary } from '../stream/vocabulary_check.js';
 import { Vocabulary } from '../text/index.js';
 import { GanTrainer, type CaptionLossHook, type TrainCallbacks, type TrainSummary } from './gan_trainer.js';
@@ -93,8 +93,11 @@ export async function trainPipeline(options: TrainPipelineOptions, callbacks: Tr
         outDir: dir, config: c, dataset: data, resume: await pathExists(path.join(dir, DAMSM_FILES.state)), logger,
         progress: progress ? 'auto' : false, signal: options.signal,
       });
+      if (damsm.stopped) throw new MirrorganError('ERR_ABORTED', `stopped during DAMSM pretraining (${dir} keeps ${damsm.epochs} completed epochs)`);
       await textEncoder.load(path.join(dir, DAMSM_FILES.textEncoder));
     }
+
+    if (options.signal?.aborted) throw new MirrorganError('ERR_ABORTED', 'stopped after DAMSM pretraining, before STREAM');
 
     // ---- STREAM: the captioner (pretrained on real images here unless given) ----
     let stream: PretrainStreamResult | null = null;
@@ -104,12 +107,10 @@ export async function trainPipeline(options: TrainPipelineOptions, callbacks: Tr
       if (!c.train.captioner) {
         logger.info(`STREAM: pretraining the captioner into ${dir} (${c.stream.epochs} epochs)`);
         stream = await pretrainStream({
-          out: dir, resume: await hasCaptioner(dir), dataset: c.dataset.name, root: c.dataset.root || undefined,
-          cacheDir: c.dataset.cacheDir || undefined, openmoji: openMojiOptionsOf(c.dataset), vocabulary,
-          imageSize: c.stream.imageSize, epochs: c.stream.epochs, batchSize: c.stream.batchSize, lr: c.stream.lr,
-          wordsNum: c.text.wordsNum, encoder: captionEncoderOptions(c), decoder: captionDecoderOptions(c), seed: c.train.seed,
-          progress: progress ? 'auto' : false, logger,
+          ...pretrainStreamOptionsOf(c), out: dir, resume: await hasCaptioner(dir), vocabulary,
+          progress: progress ? 'auto' : false, logger, signal: options.signal,
         });
+        if (stream.stopped) throw new MirrorganError('ERR_ABORTED', `stopped during STREAM pretraining (${dir} keeps ${stream.config.epochs} completed epochs)`);
       }
       const frozen = frozenCaptioner(await loadCaptioner(dir, { vocabulary }));
       // Unweighted L_stream: the trainer applies train.streamWeight in L_G (generator_loss.ts).

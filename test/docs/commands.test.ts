@@ -77,7 +77,7 @@ describe('the docs check itself', () => {
       'npx mirrorgan train --preset huge',                     // not one of the choices
       'npx mirrorgan train --out',                             // option without its value
       'npx mirrorgan generate "a red heart"',                  // required --run missing
-      'npx mirrorgan report',                                  // required <run> argument missing
+      'npx mirrorgan caption --run r',                         // required <images...> argument missing
       'npx mirrorgan doctor extra',                            // an argument doctor does not take
       'npx mirrorgan data',                                    // a parent command without its subcommand
       'npx mirrorgan data biuld',                              // no such nested subcommand
@@ -97,8 +97,8 @@ describe('the docs check itself', () => {
     expect(results[1]![0]).toMatch(/unknown option '--no-such-option'/);
     expect(results[2]![0]).toMatch(/huge.*invalid|invalid.*huge/);
     expect(results[3]![0]).toMatch(/--out <dir>' argument missing/);
-    expect(results[4]![0]).toMatch(/missing required option '--run <dir>'/);
-    expect(results[5]![0]).toMatch(/missing argument 'run'/);
+    expect(results[4]![0]).toMatch(/missing required option '--run <folder>'/);
+    expect(results[5]![0]).toMatch(/missing argument 'images'/);
     expect(results[6]![0]).toMatch(/unexpected argument 'extra'/);
     expect(results[7]![0]).toMatch(/data: needs a subcommand \(build, info\)/);
     expect(results[8]![0]).toMatch(/no subcommand 'biuld'/);
@@ -112,8 +112,8 @@ describe('the docs check itself', () => {
   });
 
   it('lets an inline mention leave out required parts, but not name wrong ones', () => {
-    expect(checkMirrorgan(['report'], false)).toBeNull();
-    expect(checkMirrorgan(['report'], true)).toMatch(/missing argument/);
+    expect(checkMirrorgan(['caption', '--run', 'r'], false)).toBeNull();
+    expect(checkMirrorgan(['caption', '--run', 'r'], true)).toMatch(/missing argument/);
     expect(checkMirrorgan(['generate', '--help'], true)).toBeNull();
     expect(checkMirrorgan(['report', '--bogus'], false)).toMatch(/unknown option/);
   });

@@ -99,8 +99,8 @@ describe('pretrainStream on a tiny folder dataset', () => {
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (out.push(String(s)), true));
     try {
       const imgs = [join(base.root!, 'red.png'), join(base.root!, 'blue.png')];
-      await captionCommand().parseAsync([...imgs, '--model', base.out], { from: 'user' });
-      await captionCommand().parseAsync([imgs[0]!, '--model', base.out, '--beam', '3'], { from: 'user' });
+      await captionCommand().parseAsync([...imgs, '--run', base.out], { from: 'user' });
+      await captionCommand().parseAsync([imgs[0]!, '--run', base.out, '--beam', '3'], { from: 'user' });
     } finally {
       spy.mockRestore();
     }
