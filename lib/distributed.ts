@@ -84,6 +84,13 @@ function checkTensors(name: string, tensors: unknown): Tensor[] {
   return tensors as Tensor[];
 }
 
+function checkFloating(name: string, tensors: Tensor[]): Tensor[] {
+  tensors.forEach((t, i) => {
+    if (t.dtype !== 'float32' && t.dtype !== 'float64') throw invalidArg(`${name}[${i}]`, 'a float32 or float64 Tensor (a mean of integers is not an integer)', t.dtype);
+  });
+  return tensors;
+}
+
 function checkBucket(bucketBytes: unknown): number {
   return checkInt('bucketBytes', bucketBytes, 1, Number.MAX_SAFE_INTEGER);
 }
@@ -148,17 +155,17 @@ export class ProcessGroup {
     return this.#lock.run(job, () => nativeAsync(fn));
   }
 
-  /** Copies rank `root`'s tensors into every rank's, in place (bucketed). */
-  broadcast(tensors: Tensor[], options: { root?: number; bucketBytes?: number } = {}): Promise<void> {
+  /** Copies rank `root`'s tensors (any dtype) into every rank's, in place (bucketed). */
+  async broadcast(tensors: Tensor[], options: { root?: number; bucketBytes?: number } = {}): Promise<void> {
     const ts = checkTensors('tensors', tensors);
     const root = checkInt('root', options.root ?? 0, 0, this.worldSize - 1);
     const bucket = checkBucket(options.bucketBytes ?? DIST_DEFAULTS.bucketBytes);
     return this.#run('broadcast', () => this.#h.broadcast(ts.map((t) => t.handle), root, bucket));
   }
 
-  /** Replaces every tensor by its mean over the ranks, in place (bucketed). */
-  allReduceMean(tensors: Tensor[], options: { bucketBytes?: number } = {}): Promise<void> {
-    const ts = checkTensors('tensors', tensors);
+  /** Replaces every floating-point tensor by its mean over the ranks, in place (bucketed). */
+  async allReduceMean(tensors: Tensor[], options: { bucketBytes?: number } = {}): Promise<void> {
+    const ts = checkFloating('tensors', checkTensors('tensors', tensors));
     const bucket = checkBucket(options.bucketBytes ?? DIST_DEFAULTS.bucketBytes);
     return this.#run('allReduceMean', () => this.#h.allReduceMean(ts.map((t) => t.handle), bucket));
   }
@@ -167,14 +174,14 @@ export class ProcessGroup {
    * Averages the gradients of `params` over the ranks, in place (bucketed). A parameter with
    * no gradient on some rank counts as zero there; one with none anywhere keeps none.
    */
-  allReduceGradients(params: Tensor[], options: { bucketBytes?: number } = {}): Promise<void> {
-    const ps = checkTensors('params', params);
+  async allReduceGradients(params: Tensor[], options: { bucketBytes?: number } = {}): Promise<void> {
+    const ps = checkFloating('params', checkTensors('params', params));
     const bucket = checkBucket(options.bucketBytes ?? DIST_DEFAULTS.bucketBytes);
     return this.#run('allReduceGradients', () => this.#h.allReduceGradients(ps.map((t) => t.handle), bucket));
   }
 
   /** Every rank's `value`, in rank order. */
-  allGather(value: string): Promise<string[]> {
+  async allGather(value: string): Promise<string[]> {
     if (typeof value !== 'string') throw invalidArg('value', 'a string', value);
     return this.#run('allGather', () => this.#h.allGather(value));
   }

@@ -45,6 +45,7 @@ void BroadcastTensors(Collective& c, std::vector<at::Tensor>& tensors, int64_t r
 void AllReduceMean(Collective& c, std::vector<at::Tensor>& tensors, int64_t bucket_bytes) {
   torch::NoGradGuard no_grad;
   CheckDevices(c, tensors, "all-reduce");
+  for (const auto& t : tensors) TORCH_CHECK(t.is_floating_point(), "AllReduceMean: tensors must be floating-point");
   const double world = static_cast<double>(c.world_size());
   ForEachBucket(tensors, bucket_bytes, [&](at::Tensor& t) {
     c.AllReduceSum(t);
