@@ -22,7 +22,6 @@ export type ErrorCode =
   | 'ERR_DIST_TIMEOUT'
   | 'ERR_DIST_PEER'
   | 'ERR_DIST_MISMATCH'
-  | 'ERR_DIST_WORKER'
   | (string & {});
 
 /** An error from mirrorgan-native: a one-line message and a stable `code`. */
