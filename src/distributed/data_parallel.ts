@@ -113,6 +113,13 @@ export async function initDataParallel(
     interfaces: launch.interfaces,
   });
   const dp = new DataParallel(group, options);
-  if (options.config !== undefined) await dp.checkSameConfig(options.config);
+  if (options.config !== undefined) {
+    try {
+      await dp.checkSameConfig(options.config);
+    } catch (e) {
+      await dp.shutdown().catch(() => undefined);  // the mismatch is the error worth reporting
+      throw e;
+    }
+  }
   return { dp, launch, device };
 }
