@@ -200,6 +200,14 @@ function main() {
       if (!which(tool)) fail(`'${tool}' is not on PATH`, ['Debian/Ubuntu: sudo apt-get install cmake g++ make', ...FIXES.slice(1)]);
     }
   }
+  // cmake-js builds in Node-API mode (headers from the node-api-headers package, no download
+  // from nodejs.org, which an offline machine cannot reach) only when package.json says so.
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  if (!pkg.binary?.napi_versions) {
+    fail('package.json lacks binary.napi_versions, so cmake-js would download Node headers instead of using node-api-headers', [
+      'restore "binary": { "napi_versions": [8] } in package.json (the value matches NAPI_VERSION in CMakeLists.txt)',
+    ]);
+  }
   const t0 = Date.now();
   const resolved = resolveTorch();
   checkOpenBlas(resolved.how);

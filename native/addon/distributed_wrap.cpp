@@ -20,9 +20,11 @@ std::vector<torch::Tensor> Tensors(const Napi::CallbackInfo& info, size_t i, con
   return out;
 }
 
-int64_t Required(const Options& o, const char* key, int64_t min, int64_t max) {
-  if (!o.Has(key)) ThrowArg(std::string("distJoin: option '") + key + "' is required");
-  return o.Int(key, 0, min, max);
+// A required integer option within [min, max] (lib/distributed.ts validated it already).
+int64_t IntIn(const Options& o, const char* key, int64_t min, int64_t max) {
+  const int64_t v = o.Int(key);
+  if (v < min || v > max) BadOption(key, "an integer between " + std::to_string(min) + " and " + std::to_string(max), std::to_string(v));
+  return v;
 }
 
 int64_t BucketBytes(const Napi::CallbackInfo& info, size_t i) {
@@ -197,17 +199,17 @@ Napi::Value Join(const Napi::CallbackInfo& info) {
   return Guard(info.Env(), [&]() -> Napi::Value {
     auto o = ToOptions(ArgObject(info, 0, "options"));
     dist::JoinOptions j;
-    j.master_addr = o.String("masterAddr", "");
-    j.master_port = Required(o, "masterPort", 1, 65535);
-    j.world_size = Required(o, "worldSize", 1, 1 << 20);
-    j.rank = Required(o, "rank", 0, j.world_size - 1);
-    j.device = o.String("device", "");
-    j.timeout = std::chrono::milliseconds(Required(o, "timeoutMs", 1, int64_t(1) << 40));
-    j.join_timeout = std::chrono::milliseconds(Required(o, "joinTimeoutMs", 1, int64_t(1) << 40));
-    j.agent_store = o.Bool("agentStore", false);
-    j.prefix = o.String("prefix", "");
-    j.interfaces = o.String("interfaces", "");
-    if (j.master_addr.empty() || j.device.empty() || j.prefix.empty()) ThrowArg("distJoin: masterAddr, device and prefix are required");
+    j.master_addr = o.String("masterAddr");
+    j.master_port = IntIn(o, "masterPort", 1, 65535);
+    j.world_size = IntIn(o, "worldSize", 1, 1 << 20);
+    j.rank = IntIn(o, "rank", 0, j.world_size - 1);
+    j.device = o.String("device");
+    j.timeout = std::chrono::milliseconds(IntIn(o, "timeoutMs", 1, int64_t(1) << 40));
+    j.join_timeout = std::chrono::milliseconds(IntIn(o, "joinTimeoutMs", 1, int64_t(1) << 40));
+    j.agent_store = o.Bool("agentStore");
+    j.prefix = o.String("prefix");
+    j.interfaces = o.String("interfaces");
+    if (j.master_addr.empty() || j.device.empty() || j.prefix.empty()) ThrowArg("distJoin: masterAddr, device and prefix must not be empty");
     auto group = std::make_shared<GroupPtr>();
     return AsyncJob::Start(
         info.Env(), "mirrorgan.dist.join", [j, group] { *group = dist::Join(j); },
