@@ -17,6 +17,11 @@ export type ErrorCode =
   | 'ERR_OUT_OF_MEMORY'
   | 'ERR_INTERNAL'
   | 'ERR_ADDON_LOAD'
+  | 'ERR_DIST_UNAVAILABLE'
+  | 'ERR_DIST_STORE'
+  | 'ERR_DIST_TIMEOUT'
+  | 'ERR_DIST_PEER'
+  | 'ERR_DIST_MISMATCH'
   | (string & {});
 
 /** An error from mirrorgan-native: a one-line message and a stable `code`. */

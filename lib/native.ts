@@ -60,6 +60,24 @@ export interface NativeAdamHandle {
   loadStateDict(state: Record<string, unknown>): void;
 }
 
+/** The raw native process group handle (see native/addon/distributed_wrap.cpp). */
+export interface NativeProcessGroupHandle {
+  readonly rank: number;
+  readonly worldSize: number;
+  readonly backend: string;
+  readonly device: string;
+  broadcast(tensors: NativeTensorHandle[], root: number, bucketBytes: number): Promise<void>;
+  allReduceMean(tensors: NativeTensorHandle[], bucketBytes: number): Promise<void>;
+  allReduceGradients(params: NativeTensorHandle[], bucketBytes: number): Promise<void>;
+  allGather(value: string): Promise<string[]>;
+  barrier(): Promise<void>;
+  counters(): {
+    allReduceBytes: number; allReduceMessages: number; allReduceSeconds: number;
+    broadcastBytes: number; broadcastMessages: number; allGatherMessages: number; barriers: number;
+  };
+  shutdown(): Promise<void>;
+}
+
 export interface NativeBinding {
   NativeTensor: { fromBuffer(data: ArrayBufferView, shape: number[], dtype: string, device: string, requiresGrad: boolean): NativeTensorHandle };
   NativeModule: new (kind: string, options?: object) => NativeModuleHandle;
@@ -90,6 +108,11 @@ export interface NativeBinding {
   getNumThreads(): number;
   manualSeed(seed: number): void;
   cudaAvailable(): boolean;
+  distributedSupport(): { gloo: boolean; nccl: boolean; reason: string; ncclReason: string };
+  distJoin(options: {
+    masterAddr: string; masterPort: number; rank: number; worldSize: number; device: string;
+    timeoutMs: number; joinTimeoutMs: number; agentStore: boolean; prefix: string; interfaces: string;
+  }): Promise<NativeProcessGroupHandle>;
   napiVersion: number;
 }
 

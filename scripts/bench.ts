@@ -2,11 +2,13 @@
 // `npm run bench [name...]`: runs the benchmarks and prints figures and ratios.
 // Speed goals live here, never in unit tests.
 import { benchData } from './bench/data.js';
+import { benchDistributed } from './bench/distributed.js';
 import { benchGan } from './bench/gan.js';
 
 const suites: Record<string, () => Promise<void>> = {
   data: benchData,
   gan: benchGan,
+  distributed: benchDistributed,
 };
 
 const wanted = process.argv.slice(2);

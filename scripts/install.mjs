@@ -11,6 +11,8 @@
 //   MIRRORGAN_NO_SETUP=1       never run scripts/setup-libtorch.sh (apt) automatically
 //   MIRRORGAN_UNITY=0|1        unity build off/on (default: on for a fresh build folder)
 //   MIRRORGAN_DEBUG_BUILD=1    Debug configuration
+//   MIRRORGAN_DISTRIBUTED=auto|on|off  c10d data-parallel training: when found (default),
+//                              required (fail without it), or never
 // Flags: --force rebuilds even when the stamp says nothing changed.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -145,6 +147,26 @@ function checkOpenBlas(how) {
   }
 }
 
+/** Where Gloo's headers would be (Debian: libgloo-dev); their arrival must trigger a rebuild. */
+function glooHeaders(resolved) {
+  const roots = ['/usr/include', '/usr/local/include'];
+  if (resolved.manualRoot) roots.unshift(path.join(resolved.manualRoot, 'include'));
+  return roots.filter((r) => fs.existsSync(path.join(r, 'gloo', 'algorithm.h')));
+}
+
+/** Distributed training is optional; say when the build leaves it out, and how to get it. */
+function reportDistributed() {
+  let rec;
+  try {
+    rec = JSON.parse(fs.readFileSync(path.join(buildDir, 'torch-build.json'), 'utf8')).distributed;
+  } catch {
+    return;
+  }
+  if (!rec) return;
+  if (rec.gloo) say(`distributed training: c10d Gloo${rec.nccl ? ' + NCCL' : ` (NCCL: ${rec.ncclReason})`}`);
+  else say(`distributed training unavailable: ${rec.reason}`);
+}
+
 function hashInputs(resolved) {
   const h = createHash('sha256');
   const files = [];
@@ -178,10 +200,22 @@ function main() {
       if (!which(tool)) fail(`'${tool}' is not on PATH`, ['Debian/Ubuntu: sudo apt-get install cmake g++ make', ...FIXES.slice(1)]);
     }
   }
+  // cmake-js builds in Node-API mode (headers from the node-api-headers package, no download
+  // from nodejs.org, which an offline machine cannot reach) only when package.json says so.
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  if (!pkg.binary?.napi_versions) {
+    fail('package.json lacks binary.napi_versions, so cmake-js would download Node headers instead of using node-api-headers', [
+      'restore "binary": { "napi_versions": [8] } in package.json (the value matches NAPI_VERSION in CMakeLists.txt)',
+    ]);
+  }
   const t0 = Date.now();
   const resolved = resolveTorch();
   checkOpenBlas(resolved.how);
-  const stamp = hashInputs({ how: resolved.how, args: resolved.cmakeArgs });
+  const distributed = (process.env.MIRRORGAN_DISTRIBUTED ?? 'auto').toUpperCase();
+  if (!['AUTO', 'ON', 'OFF'].includes(distributed)) {
+    fail(`MIRRORGAN_DISTRIBUTED must be auto, on or off (got '${process.env.MIRRORGAN_DISTRIBUTED}')`, FIXES);
+  }
+  const stamp = hashInputs({ how: resolved.how, args: resolved.cmakeArgs, distributed, gloo: glooHeaders(resolved) });
   if (!force && fs.existsSync(addonPath) && fs.existsSync(stampPath)) {
     try {
       if (JSON.parse(fs.readFileSync(stampPath, 'utf8')).stamp === stamp) {
@@ -201,6 +235,7 @@ function main() {
     '--parallel', String(os.availableParallelism?.() ?? os.cpus().length),
     '--config', process.env.MIRRORGAN_DEBUG_BUILD === '1' ? 'Debug' : 'Release',
     `--CDMG_UNITY_BUILD=${unity ? 'ON' : 'OFF'}`,
+    `--CDMG_DISTRIBUTED=${distributed}`,
   ];
   say(`building the addon against ${resolved.how}${unity ? ' (unity build)' : ''} ...`);
   const attempt = (extra) => {
@@ -229,6 +264,7 @@ function main() {
   }
   fs.writeFileSync(stampPath, JSON.stringify({ stamp, how: resolved.how, builtAt: new Date().toISOString() }));
   say(`built ${path.relative(root, addonPath)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  reportDistributed();
 }
 
 main();

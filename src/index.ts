@@ -3,6 +3,7 @@
 export * from '../lib/index.js';
 export * from './config/index.js';
 export * from './data/index.js';
+export * from './distributed/index.js';
 export * from './glam/index.js';
 export * from './stem/index.js';
 export * from './stream/index.js';

@@ -13,6 +13,7 @@ Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   InitModule(env, exports);
   InitAdam(env, exports);
   InitSerialization(env, exports);
+  InitDist(env, exports);
   exports.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
   return exports;
 }

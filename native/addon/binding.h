@@ -21,6 +21,7 @@ struct AddonData {
   Napi::FunctionReference tensor_ctor;
   Napi::FunctionReference module_ctor;
   Napi::FunctionReference adam_ctor;
+  Napi::FunctionReference process_group_ctor;
 };
 
 AddonData& Data(Napi::Env env);
@@ -72,5 +73,6 @@ void InitModule(Napi::Env env, Napi::Object exports);
 void InitAdam(Napi::Env env, Napi::Object exports);
 void InitSerialization(Napi::Env env, Napi::Object exports);
 void InitRuntime(Napi::Env env, Napi::Object exports);
+void InitDist(Napi::Env env, Napi::Object exports);
 
 }  // namespace mg

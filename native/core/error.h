@@ -23,6 +23,12 @@ inline constexpr const char* kUnknownModule = "ERR_UNKNOWN_MODULE";
 inline constexpr const char* kTorch = "ERR_TORCH";
 inline constexpr const char* kOutOfMemory = "ERR_OUT_OF_MEMORY";
 inline constexpr const char* kInternal = "ERR_INTERNAL";
+// Distributed training (native/dist): not built in, store unreachable, no answer in time,
+// a peer's connection lost.
+inline constexpr const char* kDistUnavailable = "ERR_DIST_UNAVAILABLE";
+inline constexpr const char* kDistStore = "ERR_DIST_STORE";
+inline constexpr const char* kDistTimeout = "ERR_DIST_TIMEOUT";
+inline constexpr const char* kDistPeer = "ERR_DIST_PEER";
 }  // namespace code
 
 class Error : public std::runtime_error {

@@ -13,7 +13,7 @@ import path from 'node:path';
 /** The official code trains one birds iteration (3 stages, batch 10) in 20.98 s on this machine. */
 export const OFFICIAL_BIRDS_SECONDS = 20.98;
 
-function syntheticBatch(c: MirrorGANConfig, sizes: number[], nWords: number, seed: number): Batch {
+export function syntheticBatch(c: MirrorGANConfig, sizes: number[], nWords: number, seed: number): Batch {
   const B = c.train.batchSize;
   const W = c.text.wordsNum;
   let s = seed;
@@ -30,12 +30,19 @@ function syntheticBatch(c: MirrorGANConfig, sizes: number[], nWords: number, see
   } as unknown as Batch;
 }
 
-export async function timeIteration(config: MirrorGANConfig, iterations: number): Promise<{ seconds: number; losses: Record<string, number> }> {
+/** A trainer on a 500-word vocabulary and no dataset, fed with syntheticBatch(). */
+export async function benchTrainer(config: MirrorGANConfig): Promise<{ trainer: GanTrainer; nWords: number }> {
   manualSeed(0);
   const vocab = Vocabulary.fromWords(['<end>', ...Array.from({ length: 499 }, (_, i) => `w${i}`)]);
   const textEncoder = new TextEncoder({ nTokens: vocab.size });
   const fakeData = { size: 0 } as unknown as Dataset;
   const trainer = await GanTrainer.create({ config, runDir: path.join(os.tmpdir(), 'mg-bench-gan'), deps: { textEncoder, vocabulary: vocab, train: fakeData }, progress: false });
+  return { trainer, nWords: vocab.size };
+}
+
+export async function timeIteration(config: MirrorGANConfig, iterations: number): Promise<{ seconds: number; losses: Record<string, number> }> {
+  const { trainer, nWords } = await benchTrainer(config);
+  const vocab = { size: nWords };
   const sizes = trainer.netG.sizes;
   await trainer.step(syntheticBatch(config, sizes, vocab.size, 1));  // warm-up
   const t0 = performance.now();

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
+import { distributedSupport, type DistributedSupport } from '../../lib/distributed.js';
 import { matmulBenchmark, runtimeInfo, type RuntimeInfo } from '../../lib/runtime.js';
 import { packageRoot } from '../../lib/native.js';
 import { MirrorganError } from '../../lib/errors.js';
@@ -15,6 +16,8 @@ export interface DoctorReport {
   /** How the addon found LibTorch at build time (build/install-stamp.json). */
   builtAgainst: string | null;
   runtime: RuntimeInfo;
+  /** Whether this build can join a c10d process group (Gloo / NCCL), and why not. */
+  distributed: DistributedSupport;
   matmul: { gflops: number; n: number; seconds: number };
   warnings: string[];
 }
@@ -48,9 +51,16 @@ export async function doctor(options: { seconds?: number } = {}): Promise<Doctor
     packageVersion: String(readJson(path.join(root, 'package.json'))?.version ?? '?'),
     builtAgainst: (readJson(path.join(root, 'build', 'install-stamp.json'))?.how as string) ?? null,
     runtime,
+    distributed: distributedSupport(),
     matmul: { gflops: bench.gflops, n: bench.n, seconds: bench.seconds },
     warnings,
   };
+}
+
+/** One line: which c10d backends this build has, or why it has none. */
+export function formatDistributed(d: DistributedSupport): string {
+  if (!d.gloo) return `unavailable: ${d.reason}`;
+  return `c10d Gloo (CPU)${d.nccl ? ' + NCCL (CUDA)' : `; NCCL unavailable: ${d.ncclReason}`}`;
 }
 
 export function formatDoctor(r: DoctorReport): string {
@@ -63,6 +73,7 @@ export function formatDoctor(r: DoctorReport): string {
     `  cuda      ${rt.cudaAvailable ? `available, ${rt.cudaDeviceCount} device(s)${rt.cudnnAvailable ? ', cuDNN' : ''}` : 'not available (CPU only)'}`,
     `  blas      ${rt.blas.name}${blasLib ? `  (${blasLib})` : ''}`,
     `  threads   ${rt.numThreads} intra-op (${rt.usableCores} usable cores)`,
+    `  distrib.  ${formatDistributed(r.distributed)}`,
     `  matmul    ${r.matmul.gflops.toFixed(1)} GFLOP/s (${r.matmul.n}x${r.matmul.n} float32, ${r.matmul.seconds.toFixed(1)} s)`,
   ];
   for (const w of r.warnings) lines.push(`  warning: ${w}`);

@@ -14,6 +14,7 @@ export { loadDataset, resolveCacheRoot, datasetCacheDir, DATASET_KINDS, DEFAULT_
 export type { LoadDatasetOptions, LoadedDataset } from './dataset.js';
 export { DataLoader } from './loader.js';
 export type { Batch, LoaderOptions } from './loader.js';
+export { shardBatch, shardBatchCount, type ShardSpec } from './shard.js';
 export type { Dataset, DatasetKind, Split, RgbImage, ImageRef, SourceItem, SourceScan, BBox, Described } from './types.js';
 export { DataError } from './errors.js';
 export type { DataErrorCode } from './errors.js';

@@ -12,6 +12,7 @@ import { captionNeighbours, groupByNeighbours } from './neighbours.js';
 import { stderrLogger, type DataLogger } from './report.js';
 import { cropFlip, resizeToCHW } from './resize.js';
 import { Rng, deriveSeed } from './rng.js';
+import { shardBatch, shardBatchCount, type ShardSpec } from './shard.js';
 import type { Dataset, RgbImage } from './types.js';
 
 /** Options of {@link DataLoader}; all optional. */
@@ -51,6 +52,12 @@ export interface LoaderOptions {
    * "red square" for a red circle: a mismatch that differs in a detail).
    */
   mismatch?: 'random' | 'neighbour';
+  /**
+   * Distributed training: this rank's part of every epoch (`src/data/shard.ts`). Every rank
+   * draws the same epoch order and reads its own block of each global batch of
+   * batchSize × worldSize images. Default: the whole epoch (rank 0 of 1).
+   */
+  shard?: ShardSpec;
 }
 
 /** One batch. Per-item arrays share one order: sorted by caption length, descending. */
@@ -110,6 +117,14 @@ interface Settings {
   prefetch: number;
   neighbours: number;
   mismatch: 'random' | 'neighbour';
+  shard: ShardSpec;
+}
+
+function checkShard(shard: ShardSpec | undefined): ShardSpec {
+  if (shard === undefined) return { rank: 0, worldSize: 1 };
+  if (shard === null || typeof shard !== 'object') throw invalidOption('{ rank, worldSize }', 'shard', shard);
+  const worldSize = checkInt('shard.worldSize', shard.worldSize, 1, 65536);
+  return { rank: checkInt('shard.rank', shard.rank, 0, worldSize - 1), worldSize };
 }
 
 function settings(dataset: Dataset, o: LoaderOptions): Settings {
@@ -135,14 +150,17 @@ function settings(dataset: Dataset, o: LoaderOptions): Settings {
     prefetch: checkInt('prefetch', o.prefetch ?? 2, 0, 64),
     neighbours: checkInt('neighbours', o.neighbours ?? 0, 0, 64),
     mismatch: o.mismatch ?? 'random',
+    shard: checkShard(o.shard),
   };
   if (s.mismatch !== 'random' && s.mismatch !== 'neighbour') throw invalidOption('"random" or "neighbour"', 'mismatch', s.mismatch);
   if (s.neighbours > 0 && !s.shuffle) throw invalidOption('shuffle: true (groups are drawn from the shuffled order)', 'neighbours', s.neighbours);
   if (s.wordsCap !== 'sample' && s.wordsCap !== 'truncate') throw invalidOption('"sample" or "truncate"', 'wordsCap', s.wordsCap);
-  if (dataset.size === 0 || (dropLast && dataset.size < batchSize)) {
+  const W = s.shard.worldSize;
+  if (dataset.size === 0 || (dropLast && dataset.size < batchSize * W)) {
+    const need = W > 1 ? `batchSize ${batchSize} × ${W} ranks` : `batchSize ${batchSize}`;
     throw new DataError(
       'ERR_DATA_INVALID_OPTION',
-      `${dataset.name} ${dataset.split} has ${dataset.size} images, fewer than batchSize ${batchSize}${dropLast ? ' (dropLast would yield no batch)' : ''}`,
+      `${dataset.name} ${dataset.split} has ${dataset.size} images, fewer than ${need}${dropLast ? ' (dropLast would yield no batch)' : ''}`,
     );
   }
   return s;
@@ -169,10 +187,10 @@ export class DataLoader implements AsyncIterable<Batch> {
     this.logger = options.logger ?? stderrLogger;
   }
 
-  /** Batches per epoch (⌊N/B⌋ with dropLast, else ⌈N/B⌉). */
+  /** Batches per epoch on this rank (⌊N/(B·W)⌋ with dropLast, else ⌈N/(B·W)⌉; W = 1 unsharded). */
   get batchesPerEpoch(): number {
-    const { batchSize, dropLast } = this.options;
-    return dropLast ? Math.floor(this.dataset.size / batchSize) : Math.ceil(this.dataset.size / batchSize);
+    const { batchSize, dropLast, shard } = this.options;
+    return shardBatchCount(this.dataset.size, batchSize, dropLast, shard);
   }
 
   /** Runs the next epoch. */
@@ -182,7 +200,7 @@ export class DataLoader implements AsyncIterable<Batch> {
 
   /** Yields the batches of epoch `epoch`, keeping up to `prefetch` batches in preparation. */
   async *epoch(epoch: number): AsyncGenerator<Batch> {
-    const { batchSize, shuffle, prefetch } = this.options;
+    const { batchSize, shuffle, prefetch, dropLast, shard } = this.options;
     const n = this.dataset.size;
     let order = Array.from({ length: n }, (_, i) => i);
     if (shuffle) new Rng(deriveSeed(this.options.seed, epoch, 'shuffle')).shuffle(order);
@@ -198,7 +216,8 @@ export class DataLoader implements AsyncIterable<Batch> {
     let next = 0;
     const fill = (): void => {
       while (next < total && queue.length <= prefetch) {
-        const p = this.makeBatch(epoch, next, order.slice(next * batchSize, Math.min(n, (next + 1) * batchSize)));
+        const { drawn, first } = shardBatch(order, next, batchSize, dropLast, shard);
+        const p = this.makeBatch(epoch, next, drawn, first);
         p.catch(() => undefined); // awaited below; avoid an unhandled-rejection report meanwhile
         queue.push(p);
         next++;
@@ -229,8 +248,12 @@ export class DataLoader implements AsyncIterable<Batch> {
     throw new DataError('ERR_DATA_EMPTY', `${this.dataset.name} ${this.dataset.split}: 16 images in a row could not be read; is the source gone?`);
   }
 
-  /** Builds one batch from dataset indices (deterministic given seed, epoch, step). */
-  private async makeBatch(epoch: number, step: number, drawn: number[]): Promise<Batch> {
+  /**
+   * Builds one batch from dataset indices (deterministic given seed, epoch, step). Item b's
+   * random choices are seeded by its position `first + b` in the global batch, so a shard's
+   * items match those of a single process reading the whole global batch.
+   */
+  private async makeBatch(epoch: number, step: number, drawn: number[], first: number): Promise<Batch> {
     const o = this.options;
     const ds = this.dataset;
     const B = drawn.length;
@@ -244,7 +267,7 @@ export class DataLoader implements AsyncIterable<Batch> {
     const wrongCaps: number[][] = [];
     const wrongClass: number[] = [];
     reads.forEach(({ image, index }, b) => {
-      const rng = new Rng(deriveSeed(o.seed, epoch, step, b));
+      const rng = new Rng(deriveSeed(o.seed, epoch, step, first + b));
       // Crop size in stored pixels: maxSize when the cache side is the nominal int(size·76/64).
       const shortSide = Math.min(image.width, image.height);
       const cs = Math.min(shortSide, Math.round((maxSize * ds.imageSide) / nominalSide));

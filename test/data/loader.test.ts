@@ -143,3 +143,48 @@ describe('DataLoader', () => {
     expect(log.warnings.filter((w) => w.includes('im2'))).toHaveLength(1);
   });
 });
+
+describe('DataLoader shard (distributed sampler)', () => {
+  const plain = { ...opts, batchSize: 2, sortByLength: false };
+  const fields = (b: Batch) => ({ keys: b.keys, captionIndices: [...b.captionIndices], classIds: [...b.classIds] });
+
+  it('gives each rank a disjoint block of every global batch, item for item the batch one process reads at B × W', async () => {
+    for (const epoch of [0, 1]) {
+      const single = await collect(new DataLoader(data.train, { ...plain, batchSize: 4 }), epoch);
+      const ranks = await Promise.all([0, 1].map((rank) => collect(new DataLoader(data.train, { ...plain, shard: { rank, worldSize: 2 } }), epoch)));
+      expect(ranks.map((r) => r.length)).toEqual([single.length, single.length]);
+      single.forEach((g, s) => {
+        const [a, b] = [ranks[0]![s]!, ranks[1]![s]!];
+        expect(a.keys.filter((k) => b.keys.includes(k))).toEqual([]);
+        expect([...a.keys, ...b.keys]).toEqual(g.keys);
+        expect([...fields(a).captionIndices, ...fields(b).captionIndices]).toEqual(fields(g).captionIndices);
+        // Same crops and flips: rank r's images are rows [2r, 2r+2) of the global batch's.
+        const row = 3 * 64 * 64;
+        expect(a.images[2]).toEqual(g.images[2]!.subarray(0, 2 * row));
+        expect(b.images[2]).toEqual(g.images[2]!.subarray(2 * row, 4 * row));
+      });
+    }
+    const e0 = await collect(new DataLoader(data.train, { ...plain, shard: { rank: 0, worldSize: 2 } }), 0);
+    const e1 = await collect(new DataLoader(data.train, { ...plain, shard: { rank: 0, worldSize: 2 } }), 1);
+    expect(e1.map((b) => b.keys)).not.toEqual(e0.map((b) => b.keys));
+  });
+
+  it('without dropLast pads by wrapping so every rank reads the same number of batches and all images are read', async () => {
+    const W = 5;
+    const loaders = Array.from({ length: W }, (_, rank) => new DataLoader(data.train, { ...plain, dropLast: false, shard: { rank, worldSize: W } }));
+    const runs = await Promise.all(loaders.map((l) => collect(l)));
+    expect(new Set(loaders.map((l) => l.batchesPerEpoch))).toEqual(new Set([2]));
+    expect(runs.map((r) => r.length)).toEqual(Array(W).fill(2));
+    expect(new Set(runs.flatMap((r) => r.map((b) => b.batchSize)))).toEqual(new Set([2, 1]));
+    const seen = runs.flat().flatMap((b) => b.keys);
+    expect(seen).toHaveLength(15);
+    expect(new Set(seen).size).toBe(N);
+  });
+
+  it('rejects a shard outside the world and a global batch larger than the split', () => {
+    expect(() => new DataLoader(data.train, { ...plain, shard: { rank: 2, worldSize: 2 } })).toThrow(
+      'Expected integer between 0 and 1 for shard.rank but received 2 of type number',
+    );
+    expect(() => new DataLoader(data.train, { ...plain, batchSize: 5, shard: { rank: 0, worldSize: 3 } })).toThrow(/fewer than batchSize 5 × 3 ranks/);
+  });
+});

@@ -18,6 +18,9 @@ describe('mirrorgan doctor', () => {
     const text = formatDoctor(r);
     expect(text).toMatch(/libtorch\s+\d/);
     expect(text).toMatch(/GFLOP\/s/);
+    // The project's setup (scripts/setup-libtorch.sh) installs what c10d's Gloo needs.
+    expect(r.distributed).toMatchObject({ gloo: true, reason: '' });
+    expect(text).toMatch(/distrib\.  c10d Gloo \(CPU\)(; NCCL unavailable: .+| \+ NCCL \(CUDA\))\n/);
   });
 
   it('uses one intra-op thread per usable core by default', () => {
