@@ -12,10 +12,11 @@
  * they change.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
+import { writeAtomicWith, writeFileAtomic } from '../util/atomic.js';
 import { DataError } from './errors.js';
 import { decodeImage } from './image.js';
 import { runPool, startProgress } from './progress.js';
@@ -189,62 +190,63 @@ export class ImageCache {
     } else {
       // 2. Rebuild: copy known images from the old blob, decode the rest.
       const blobName = `images-${side}-${Date.now().toString(36)}${process.pid.toString(36)}.bin`;
-      const tmpBlob = join(dir, `${blobName}.tmp`);
-      const out = await open(tmpBlob, 'w');
-      const oldHandle = old ? await open(join(dir, old.blob), 'r') : null;
       const entries: Record<string, CacheEntry> = {};
       const failures: Record<string, CacheFailure> = {};
       let size = 0;
-      const firstRequest = new Map<string, CacheRequest>();
-      fps.forEach((fp, i) => {
-        if (fp && !firstRequest.has(fp)) firstRequest.set(fp, requests[i] as CacheRequest);
+      await writeAtomicWith(join(dir, blobName), async (tmpBlob) => {
+        const out = await open(tmpBlob, 'w');
+        const oldHandle = old ? await open(join(dir, old.blob), 'r') : null;
+        const firstRequest = new Map<string, CacheRequest>();
+        fps.forEach((fp, i) => {
+          if (fp && !firstRequest.has(fp)) firstRequest.set(fp, requests[i] as CacheRequest);
+        });
+        const toDecode = unique.filter((fp) => !(old && fp in old.entries));
+        const copies = unique.filter((fp) => old && fp in old.entries);
+        const append = async (fp: string, data: Uint8Array, width: number, height: number, fixes: FixReason[]): Promise<void> => {
+          const offset = size;
+          size += data.byteLength;
+          await out.write(data, 0, data.byteLength, offset);
+          entries[fp] = { offset, width, height, fixes };
+        };
+        try {
+          for (const fp of copies) {
+            const e = (old as CacheIndex).entries[fp] as CacheEntry;
+            const n = e.width * e.height * 3;
+            const buf = Buffer.allocUnsafe(n);
+            const { bytesRead } = await (oldHandle as FileHandle).read(buf, 0, n, e.offset);
+            if (bytesRead !== n) {
+              toDecode.push(fp);
+              continue;
+            }
+            await append(fp, buf, e.width, e.height, e.fixes);
+            reused++;
+          }
+          if (old) for (const [fp, f] of Object.entries(old.failures)) if (uniqueSet.has(fp)) failures[fp] = f;
+          const pending = toDecode.filter((fp) => !(fp in failures));
+          if (pending.length > 0) {
+            const progress = startProgress(`${options.label ?? 'cache'}: decoding ${pending.length} images at ${side} px`, pending.length, logger, options.progress);
+            try {
+              await runPool(pending, options.concurrency ?? Math.max(2, availableParallelism()), async (fp) => {
+                const req = firstRequest.get(fp) as CacheRequest;
+                try {
+                  const { image, fixes } = await decodeImage(req.image, { side, svgRenderSize: options.svgRenderSize });
+                  await append(fp, image.data, image.width, image.height, fixes);
+                  decoded++;
+                } catch (err) {
+                  failures[fp] = { reason: missingFile(err) ? 'missing image' : 'unreadable', why: (err as Error).message.split('\n')[0] ?? '' };
+                }
+                progress.tick();
+              });
+            } finally {
+              progress.stop();
+            }
+          }
+          await out.sync();
+        } finally {
+          await out.close();
+          await oldHandle?.close();
+        }
       });
-      const toDecode = unique.filter((fp) => !(old && fp in old.entries));
-      const copies = unique.filter((fp) => old && fp in old.entries);
-      const append = async (fp: string, data: Uint8Array, width: number, height: number, fixes: FixReason[]): Promise<void> => {
-        const offset = size;
-        size += data.byteLength;
-        await out.write(data, 0, data.byteLength, offset);
-        entries[fp] = { offset, width, height, fixes };
-      };
-      try {
-        for (const fp of copies) {
-          const e = (old as CacheIndex).entries[fp] as CacheEntry;
-          const n = e.width * e.height * 3;
-          const buf = Buffer.allocUnsafe(n);
-          const { bytesRead } = await (oldHandle as FileHandle).read(buf, 0, n, e.offset);
-          if (bytesRead !== n) {
-            toDecode.push(fp);
-            continue;
-          }
-          await append(fp, buf, e.width, e.height, e.fixes);
-          reused++;
-        }
-        if (old) for (const [fp, f] of Object.entries(old.failures)) if (uniqueSet.has(fp)) failures[fp] = f;
-        const pending = toDecode.filter((fp) => !(fp in failures));
-        if (pending.length > 0) {
-          const progress = startProgress(`${options.label ?? 'cache'}: decoding ${pending.length} images at ${side} px`, pending.length, logger, options.progress);
-          try {
-            await runPool(pending, options.concurrency ?? Math.max(2, availableParallelism()), async (fp) => {
-              const req = firstRequest.get(fp) as CacheRequest;
-              try {
-                const { image, fixes } = await decodeImage(req.image, { side, svgRenderSize: options.svgRenderSize });
-                await append(fp, image.data, image.width, image.height, fixes);
-                decoded++;
-              } catch (err) {
-                failures[fp] = { reason: missingFile(err) ? 'missing image' : 'unreadable', why: (err as Error).message.split('\n')[0] ?? '' };
-              }
-              progress.tick();
-            });
-          } finally {
-            progress.stop();
-          }
-        }
-        await out.sync();
-      } finally {
-        await out.close();
-        await oldHandle?.close();
-      }
       index = {
         format: 'mirrorgan-image-cache',
         version: CACHE_VERSION,
@@ -256,10 +258,7 @@ export class ImageCache {
         failures,
         builtAt: new Date().toISOString(),
       };
-      await rename(tmpBlob, join(dir, blobName));
-      const tmpIndex = `${indexPath}.${process.pid}.tmp`;
-      await writeFile(tmpIndex, JSON.stringify(index));
-      await rename(tmpIndex, indexPath);
+      await writeFileAtomic(indexPath, JSON.stringify(index));
       // Old blobs of this side are unreferenced now.
       for (const name of await readdir(dir)) {
         if (name.startsWith(`images-${side}-`) && name !== blobName && !name.endsWith('.tmp')) await rm(join(dir, name), { force: true });

@@ -4,12 +4,13 @@
  * vocabulary, and return the train and test {@link Dataset}s.
  */
 import { createHash } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { tokenize } from '../text/tokenizer.js';
 import { Vocabulary } from '../text/vocabulary.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import { ImageCache, fingerprint, type CacheSlot } from './cache.js';
 import { scanCoco } from './coco.js';
 import { scanCub } from './cub.js';
@@ -388,7 +389,5 @@ async function writeAttribution(dir: string, text: string): Promise<void> {
   const path = join(dir, 'ATTRIBUTION.txt');
   const current = await readFile(path, 'utf8').catch(() => null);
   if (current === `${text}\n`) return;
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, `${text}\n`);
-  await rename(tmp, path);
+  await writeFileAtomic(path, `${text}\n`);
 }
