@@ -315,11 +315,6 @@ export const PRESETS: Record<string, (c: MirrorGANConfig) => void> = {
   },
 };
 
-function bad(key: string, expected: string, value: unknown): MirrorganError {
-  const shown = typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
-  return new MirrorganError('ERR_INVALID_ARG', `Expected ${expected} for ${key} but received ${shown}`);
-}
-
 function getPath(obj: Record<string, unknown>, key: string): unknown {
   return key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], obj);
 }
@@ -362,7 +357,7 @@ export function coerce(key: string, value: unknown): unknown {
   let v = value;
   if ((f.kind === 'int' || f.kind === 'number') && typeof v === 'string' && v.trim() !== '') v = Number(v);
   if (f.kind === 'bool' && (v === 'true' || v === 'false')) v = v === 'true';
-  if (!allowed(f, v)) throw bad(key, expectedOf(f), value);
+  if (!allowed(f, v)) throw invalidArg(key, expectedOf(f), value);
   return key === 'dataset.name' && v === 'birds' ? 'cub' : v;  // upstream's DATASET_NAME
 }
 
@@ -395,7 +390,7 @@ export function sampleCaptionsOf(train: MirrorGANConfig['train'], datasetDefault
   if (v === '') return [...datasetDefault];
   if (v === 'none') return [];
   const caps = v.split('|').map((x) => x.trim()).filter((x) => x.length > 0);
-  if (caps.length > 8) throw bad('train.sampleCaptions', "at most 8 captions separated by '|'", v);
+  if (caps.length > 8) throw invalidArg('train.sampleCaptions', "at most 8 captions separated by '|'", v);
   return caps;
 }
 
@@ -413,6 +408,6 @@ export function validate(config: MirrorGANConfig): MirrorGANConfig {
     throw new MirrorganError('ERR_INVALID_ARG', `dataset.root (DATA_DIR) is required for dataset.name '${config.dataset.name}'`);
   }
   // RNN_ENCODER gives each direction of its bidirectional LSTM half of TEXT.EMBEDDING_DIM.
-  if (config.text.embeddingDim % 2 !== 0) throw bad('text.embeddingDim', 'an even integer (the text encoder splits it over two directions)', config.text.embeddingDim);
+  if (config.text.embeddingDim % 2 !== 0) throw invalidArg('text.embeddingDim', 'an even integer (the text encoder splits it over two directions)', config.text.embeddingDim);
   return config;
 }

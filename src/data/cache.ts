@@ -17,7 +17,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
 import { writeAtomicWith, writeFileAtomic } from '../util/atomic.js';
-import { DataError } from './errors.js';
+import { DataError } from '../../lib/errors.js';
 import { decodeImage } from './image.js';
 import { runPool, startProgress } from './progress.js';
 import type { DataLogger, DataReport, FixReason, SkipReason } from './report.js';

@@ -14,7 +14,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { ImageCache, fingerprint, type CacheSlot } from './cache.js';
 import { scanCoco } from './coco.js';
 import { scanCub } from './cub.js';
-import { DataError, checkInt, invalidOption } from './errors.js';
+import { checkInt, DataError, invalidArg } from '../../lib/errors.js';
 import { scanFolder, type FolderOptions } from './folder.js';
 import { cacheSideFor, decodeImage } from './image.js';
 import { scanOpenMoji, type OpenMojiOptions } from './openmoji.js';
@@ -133,7 +133,7 @@ class SplitDataset implements Dataset {
 
 async function scan(options: LoadDatasetOptions, kind: DatasetKind, report: DataReport, logger: DataLogger): Promise<SourceScan> {
   if (kind === 'openmoji') return scanOpenMoji(options.openmoji);
-  if (!options.root) throw invalidOption('a dataset root directory', 'root', options.root);
+  if (!options.root) throw invalidArg('root', 'a dataset root directory', options.root);
   const root = resolve(options.root);
   if (kind === 'cub') return scanCub(root, report, logger);
   if (kind === 'coco') return scanCoco(root, report);
@@ -178,7 +178,7 @@ function prepare(s: SourceScan, report: DataReport): Record<Split, Prepared[]> {
  */
 export async function loadDataset(options: LoadDatasetOptions = {}): Promise<LoadedDataset> {
   const kind = options.dataset ?? 'openmoji';
-  if (!DATASET_KINDS.includes(kind)) throw invalidOption(`one of ${DATASET_KINDS.join(', ')}`, 'dataset', kind);
+  if (!DATASET_KINDS.includes(kind)) throw invalidArg('dataset', `one of ${DATASET_KINDS.join(', ')}`, kind);
   const imageSize = checkInt('imageSize', options.imageSize ?? DEFAULT_IMAGE_SIZE, 8, 1024);
   if (options.concurrency !== undefined) checkInt('concurrency', options.concurrency, 1, 256);
   const logger = options.logger ?? stderrLogger;

@@ -7,11 +7,11 @@
  * seeded by (seed, epoch, position), so a batch does not depend on timing or prefetch depth.
  */
 import { capWords, padCaptions, sortByLength, type WordsCapMode } from '../text/captions.js';
-import { DataError, checkInt, invalidOption } from './errors.js';
+import { checkInt, DataError, invalidArg } from '../../lib/errors.js';
 import { captionNeighbours, groupByNeighbours } from './neighbours.js';
 import { stderrLogger, type DataLogger } from './report.js';
 import { cropFlip, resizeToCHW } from './resize.js';
-import { Rng, deriveSeed } from './rng.js';
+import { Rng, deriveSeed } from '../util/rng.js';
 import { shardBatch, shardBatchCount, type ShardSpec } from './shard.js';
 import type { Dataset, RgbImage } from './types.js';
 
@@ -122,7 +122,7 @@ interface Settings {
 
 function checkShard(shard: ShardSpec | undefined): ShardSpec {
   if (shard === undefined) return { rank: 0, worldSize: 1 };
-  if (shard === null || typeof shard !== 'object') throw invalidOption('{ rank, worldSize }', 'shard', shard);
+  if (shard === null || typeof shard !== 'object') throw invalidArg('shard', '{ rank, worldSize }', shard);
   const worldSize = checkInt('shard.worldSize', shard.worldSize, 1, 65536);
   return { rank: checkInt('shard.rank', shard.rank, 0, worldSize - 1), worldSize };
 }
@@ -130,10 +130,10 @@ function checkShard(shard: ShardSpec | undefined): ShardSpec {
 function settings(dataset: Dataset, o: LoaderOptions): Settings {
   const batchSize = checkInt('batchSize', o.batchSize ?? 12, 1, 4096);
   const imageSizes = o.imageSizes ?? [64, 128, 256];
-  if (!Array.isArray(imageSizes) || imageSizes.length === 0) throw invalidOption('a non-empty array of sizes', 'imageSizes', imageSizes);
+  if (!Array.isArray(imageSizes) || imageSizes.length === 0) throw invalidArg('imageSizes', 'a non-empty array of sizes', imageSizes);
   imageSizes.forEach((s, i) => {
     checkInt(`imageSizes[${i}]`, s, 4, 1024);
-    if (i > 0 && s <= (imageSizes[i - 1] as number)) throw invalidOption('ascending sizes', 'imageSizes', imageSizes.join(','));
+    if (i > 0 && s <= (imageSizes[i - 1] as number)) throw invalidArg('imageSizes', 'ascending sizes', imageSizes.join(','));
   });
   const augment = o.augment ?? true;
   const dropLast = o.dropLast ?? true;
@@ -152,14 +152,14 @@ function settings(dataset: Dataset, o: LoaderOptions): Settings {
     mismatch: o.mismatch ?? 'random',
     shard: checkShard(o.shard),
   };
-  if (s.mismatch !== 'random' && s.mismatch !== 'neighbour') throw invalidOption('"random" or "neighbour"', 'mismatch', s.mismatch);
-  if (s.neighbours > 0 && !s.shuffle) throw invalidOption('shuffle: true (groups are drawn from the shuffled order)', 'neighbours', s.neighbours);
-  if (s.wordsCap !== 'sample' && s.wordsCap !== 'truncate') throw invalidOption('"sample" or "truncate"', 'wordsCap', s.wordsCap);
+  if (s.mismatch !== 'random' && s.mismatch !== 'neighbour') throw invalidArg('mismatch', "'random' or 'neighbour'", s.mismatch);
+  if (s.neighbours > 0 && !s.shuffle) throw invalidArg('neighbours', 'shuffle: true (groups are drawn from the shuffled order)', s.neighbours);
+  if (s.wordsCap !== 'sample' && s.wordsCap !== 'truncate') throw invalidArg('wordsCap', "'sample' or 'truncate'", s.wordsCap);
   const W = s.shard.worldSize;
   if (dataset.size === 0 || (dropLast && dataset.size < batchSize * W)) {
     const need = W > 1 ? `batchSize ${batchSize} × ${W} ranks` : `batchSize ${batchSize}`;
     throw new DataError(
-      'ERR_DATA_INVALID_OPTION',
+      'ERR_DATA_EMPTY',
       `${dataset.name} ${dataset.split} has ${dataset.size} images, fewer than ${need}${dropLast ? ' (dropLast would yield no batch)' : ''}`,
     );
   }

@@ -43,7 +43,7 @@ import { openMojiOptionsOf, type MirrorGANConfig } from '../config/schema.js';
 import { loadDataset, type LoadDatasetOptions, type LoadedDataset } from '../data/dataset.js';
 import { DataLoader, type Batch } from '../data/loader.js';
 import { stderrLogger, type DataLogger } from '../data/report.js';
-import { deriveSeed } from '../data/rng.js';
+import { deriveSeed } from '../util/rng.js';
 import { firstVocabularyDifference } from '../stream/vocabulary_check.js';
 import { Vocabulary } from '../text/vocabulary.js';
 import { damsmSentLoss, damsmWordsLossAsync, type DamsmGammaOptions } from './damsm_loss.js';

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 
 import cliProgress from 'cli-progress';
 
-import { invalidArg, MirrorganError } from '../../lib/errors.js';
+import { checkInt, invalidArg, MirrorganError } from '../../lib/errors.js';
 import { captionDecoderOptions, captionEncoderOptions } from '../config/module_options.js';
 import { openMojiOptionsOf, type MirrorGANConfig } from '../config/schema.js';
 import { Adam } from '../../lib/optim.js';
@@ -122,13 +122,6 @@ export interface PretrainStreamResult {
   seconds: number;
   /** True when `signal` stopped the run before its last epoch. */
   stopped: boolean;
-}
-
-function checkInt(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalidArg(name, `integer between ${min} and ${max}`, value);
-  }
-  return value;
 }
 
 /** A batch's tensors: images (B, 3, S, S), captions (B, wordsNum) int64, lengths (B,) int64. */

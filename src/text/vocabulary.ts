@@ -7,8 +7,8 @@
  */
 import { readFile } from 'node:fs/promises';
 
-import { DataError } from '../data/errors.js';
-import { readPickle } from '../data/pickle.js';
+import { DataError, invalidArg } from '../../lib/errors.js';
+import { readPickle } from '../util/pickle.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { tokenize } from './tokenizer.js';
 
@@ -195,7 +195,7 @@ export class Vocabulary {
       const id = ids[i] as number;
       if (id === 0) break;
       const w = this.words[id];
-      if (w === undefined) throw new DataError('ERR_DATA_INVALID_OPTION', `Word id ${id} is outside the vocabulary (size ${this.size})`);
+      if (w === undefined) throw invalidArg('ids', `word ids between 0 and ${this.size - 1} (the vocabulary's size is ${this.size})`, id);
       out.push(w);
     }
     return out;

@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { MirrorganError } from '../../lib/errors.js';
+import { DataError, MirrorganError } from '../../lib/errors.js';
 import { callNative, type Module } from '../../lib/module.js';
 import { Adam } from '../../lib/optim.js';
 import { manualSeed } from '../../lib/runtime.js';
@@ -320,7 +320,7 @@ export class GanTrainer {
       }
     }
     const captions = [...probes, ...drawn];
-    if (captions.length === 0) throw new MirrorganError('ERR_DATA_EMPTY', 'no captions for the sample grid');
+    if (captions.length === 0) throw new DataError('ERR_DATA_EMPTY', 'no captions for the sample grid');
     const enc = encodeCaptions(this.#deps.vocabulary, captions, this.config.text.wordsNum);
     const B = captions.length;
     const T = enc.lengths[0] as number;
@@ -392,7 +392,7 @@ export class GanTrainer {
       neighbours: c.train.neighbours ?? 0, mismatch: c.train.mismatch === 'neighbour' ? 'neighbour' : 'random',
     });
     const perEpoch = loader.batchesPerEpoch;
-    if (perEpoch === 0) throw new MirrorganError('ERR_DATA_EMPTY', `the training split has fewer images than one batch (${c.train.batchSize})`);
+    if (perEpoch === 0) throw new DataError('ERR_DATA_EMPTY', `the training split has fewer images than one batch (${c.train.batchSize})`);
     const total = this.totalIterations(perEpoch);
     await writeJsonAtomic(path.join(this.runDir, 'config.json'), c);
     await this.#deps.vocabulary.save(path.join(this.runDir, 'vocabulary.json'));

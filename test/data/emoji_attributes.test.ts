@@ -194,6 +194,6 @@ describe('attribute captions in the built-in dataset', () => {
     const half = await load(2, 0.5);
     expect(half.test.keys.some((k) => k.includes('~'))).toBe(false);
     await half.close();
-    await expect(load(8)).rejects.toMatchObject({ code: 'ERR_DATA_INVALID_OPTION', message: expect.stringMatching(/between 0 and 7 for recolour/) });
+    await expect(load(8)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringMatching(/between 0 and 7 for recolour/) });
   });
 });

@@ -124,7 +124,7 @@ describe('DataLoader', () => {
   });
 
   it('rejects a batch larger than the split and bad sizes', () => {
-    expect(() => new DataLoader(data.train, { batchSize: 13 })).toThrowError(expect.objectContaining({ code: 'ERR_DATA_INVALID_OPTION' }));
+    expect(() => new DataLoader(data.train, { batchSize: 13 })).toThrowError(expect.objectContaining({ code: 'ERR_DATA_EMPTY', name: 'DataError' }));
     expect(() => new DataLoader(data.train, { imageSizes: [64, 32] })).toThrow(/ascending/);
     expect(() => new DataLoader(data.train, { wordsNum: 0 })).toThrow('Expected integer between 1 and 256 for wordsNum but received 0 of type number');
   });
