@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import YAML from 'yaml';
 import { invalidArg, MirrorganError } from '../../lib/errors.js';
 import { CAP_PATH_KEYS, captionerFromCapPaths, isOfficialCfg, officialPreset } from './official.js';
-import { defaults, PRESETS, setField, validate, type MirrorGANConfig } from './schema.js';
+import { defaults, PRESETS, RETIRED_KEYS, setField, validate, type MirrorGANConfig } from './schema.js';
 
 export interface ResolveOptions {
   /** Preset name: 'cpu' (default), 'birds' or 'coco'. */
@@ -34,6 +34,10 @@ function flatten(obj: Record<string, unknown>, prefix = '', out: [string, unknow
 }
 
 function applyEntries(config: MirrorGANConfig, entries: [string, unknown][], source: string, note: (line: string) => void): void {
+  const retired = entries.filter(([k]) => RETIRED_KEYS.has(k)).map(([k]) => k);
+  if (retired.length > 0) {
+    note(`${source}: ignoring retired key${retired.length > 1 ? 's' : ''} ${retired.join(', ')} (hard-negative experiments; the official shifted mismatch is used)`);
+  }
   const cap = new Map<string, unknown>();
   for (const [k, v] of entries) {
     if (k === 'preset') continue;

@@ -482,7 +482,6 @@ function checkRunConfig(c: DamsmRunConfig): void {
   intIn('damsm.epochs', d.epochs, 0);
   intIn('damsm.batchSize', d.batchSize, 2);
   intIn('damsm.imageSize', d.imageSize, 16);
-  if (d.neighbours !== undefined) intIn('damsm.neighbours', d.neighbours, 0);
   intIn('text.wordsNum', c.text.wordsNum, 1);
   intIn('train.seed', c.train.seed, 0);
   if (typeof d.lr !== 'number' || !(d.lr >= 0)) throw invalidArg('damsm.lr', 'a number >= 0', d.lr);
@@ -639,7 +638,7 @@ export async function pretrainDamsm(options: PretrainDamsmOptions, callbacks: Pr
     // ---- loaders ----
     const trainLoader = new DataLoader(data.train, {
       batchSize: damsm.batchSize, imageSizes: [damsm.imageSize], wordsNum: textCfg.wordsNum,
-      shuffle: true, dropLast: true, augment: true, sortByLength: true, seed, logger, neighbours: damsm.neighbours ?? 0,
+      shuffle: true, dropLast: true, augment: true, sortByLength: true, seed, logger,
     });
     // Validation: fixed batches (epoch 0 of a seeded shuffle, centre crops, truncated captions).
     const valBatchSize = Math.min(damsm.batchSize, data.test.size);

@@ -20,7 +20,7 @@ import { DataLoader, type Batch, type Dataset } from '../data/index.js';
 import { Discriminator } from '../glam/discriminator.js';
 import { Generator } from '../glam/generator.js';
 import { damsmSentLoss, damsmWordsLoss, type ImageEncoder, type TextEncoder } from '../stem/index.js';
-import { encodeCaptions, sortByLength, type Vocabulary } from '../text/index.js';
+import { encodeCaptions, type Vocabulary } from '../text/index.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { batchTensors } from './batch_tensors.js';
 import { generatorLoss, generatorLossWeights } from './generator_loss.js';
@@ -209,29 +209,6 @@ export class GanTrainer {
     return this.#deps.textEncoder.encode(captions, capLens, { grad: false, checkFinite: false });
   }
 
-  /**
-   * Sentence features of the batch's `wrongCaptions`, row k for item k: the text encoder needs
-   * them sorted by length, so they are encoded sorted and put back in batch order.
-   */
-  wrongSentences(batch: Batch): Tensor {
-    const B = batch.batchSize;
-    const W = batch.wordsNum;
-    const order = sortByLength(batch.wrongCaptionLengths);
-    const T = Math.max(1, batch.wrongCaptionLengths[order[0] as number] as number);
-    const ids = new BigInt64Array(B * T);
-    const lens = new BigInt64Array(B);
-    const back = new BigInt64Array(B);
-    order.forEach((p, k) => {
-      for (let t = 0; t < T; t++) ids[k * T + t] = BigInt(batch.wrongCaptions[p * W + t] as number);
-      lens[k] = BigInt(batch.wrongCaptionLengths[p] as number);
-      back[p] = BigInt(k);
-    });
-    return tidy(() => {
-      const enc = this.#encode(tensor(ids, [B, T], { device: this.device }), tensor(lens, [B], { device: this.device }));
-      return enc.sentEmb.indexSelect(0, tensor(back, [B], { device: this.device }));
-    });
-  }
-
   /** One MirrorGAN iteration on `batch`; returns the losses. */
   async step(batch: Batch): Promise<Record<string, number>> {
     const c = this.config;
@@ -247,13 +224,11 @@ export class GanTrainer {
       owned.push(z);
       const fake = await this.netG.generateAsync({ z, sentEmb: text.sentEmb, wordsEmb: text.wordsEmb, mask: text.mask }, { checkFinite: false });
       owned.push(fake);
-      const wrong = c.train.mismatch === 'shift' || c.train.mismatch === undefined ? undefined : this.wrongSentences(batch);
-      if (wrong) owned.push(wrong);
 
       // ---- discriminators: one update per stage (fakes detached inside d_loss) ----
       for (let i = 0; i < this.netsD.length; i++) {
         this.optimizersD[i].zeroGrad();
-        const { errD, parts } = await this.netsD[i].dLoss(bt.images[i], fake.images[i], text.sentEmb, wrong);
+        const { errD, parts } = await this.netsD[i].dLoss(bt.images[i], fake.images[i], text.sentEmb);
         owned.push(parts);
         await errD.backwardAsync();
         await this.optimizersD[i].stepAsync();
@@ -389,7 +364,6 @@ export class GanTrainer {
     const c = this.config;
     const loader = new DataLoader(this.#deps.train, {
       batchSize: c.train.batchSize, imageSizes: this.netG.sizes, wordsNum: c.text.wordsNum, seed: c.train.seed, prefetch: 2,
-      neighbours: c.train.neighbours ?? 0, mismatch: c.train.mismatch === 'neighbour' ? 'neighbour' : 'random',
     });
     const perEpoch = loader.batchesPerEpoch;
     if (perEpoch === 0) throw new DataError('ERR_DATA_EMPTY', `the training split has fewer images than one batch (${c.train.batchSize})`);
