@@ -363,7 +363,7 @@ export function checkSetting(name: string, key: string, value: unknown): void {
 
 /** Sets one field, by our key (`train.batchSize`) or the official one (`TRAIN.BATCH_SIZE`). */
 export function setField(config: MirrorGANConfig, key: string, value: unknown): boolean {
-  if (IGNORED_OFFICIAL.has(key)) return false;
+  if (IGNORED_OFFICIAL.has(key) || RETIRED_KEYS.has(key)) return false;
   const ours = ourKey(key);
   setPath(config as unknown as Record<string, unknown>, ours, coerce(ours, value));
   return true;
