@@ -19,7 +19,8 @@ import { join } from 'node:path';
 import { writeAtomicWith, writeFileAtomic } from '../util/atomic.js';
 import { DataError } from '../../lib/errors.js';
 import { decodeImage } from './image.js';
-import { runPool, startProgress } from './progress.js';
+import { runPool } from '../util/pool.js';
+import { ProgressReporter, progressModeOf } from '../util/progress.js';
 import type { DataLogger, DataReport, FixReason, SkipReason } from './report.js';
 import type { ImageRef, RgbImage } from './types.js';
 
@@ -224,7 +225,14 @@ export class ImageCache {
           if (old) for (const [fp, f] of Object.entries(old.failures)) if (uniqueSet.has(fp)) failures[fp] = f;
           const pending = toDecode.filter((fp) => !(fp in failures));
           if (pending.length > 0) {
-            const progress = startProgress(`${options.label ?? 'cache'}: decoding ${pending.length} images at ${side} px`, pending.length, logger, options.progress);
+            const label = `${options.label ?? 'cache'}: decoding ${pending.length} images at ${side} px`;
+            const progress = new ProgressReporter({
+              total: pending.length, mode: progressModeOf(options.progress), intervalMs: 5000, lineAtEnd: false, write: (line) => logger.info(line),
+              bar: `${label} [{bar}] {value}/{total} {percentage}% | eta {remaining}`,
+              line: `${label}: {value}/{total} ({percentage}%)`,
+              startLine: `${label}: 0/{total}`,
+              stopLine: `${label}: {value}/{total} done in {seconds} s`,
+            });
             try {
               await runPool(pending, options.concurrency ?? Math.max(2, availableParallelism()), async (fp) => {
                 const req = firstRequest.get(fp) as CacheRequest;
@@ -235,7 +243,7 @@ export class ImageCache {
                 } catch (err) {
                   failures[fp] = { reason: missingFile(err) ? 'missing image' : 'unreadable', why: (err as Error).message.split('\n')[0] ?? '' };
                 }
-                progress.tick();
+                progress.increment();
               });
             } finally {
               progress.stop();

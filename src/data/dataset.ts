@@ -18,7 +18,7 @@ import { checkInt, DataError, invalidArg } from '../../lib/errors.js';
 import { scanFolder, type FolderOptions } from './folder.js';
 import { cacheSideFor, decodeImage } from './image.js';
 import { scanOpenMoji, type OpenMojiOptions } from './openmoji.js';
-import { runPool } from './progress.js';
+import { runPool } from '../util/pool.js';
 import { DataReport, stderrLogger, type DataLogger, type ReportCounts } from './report.js';
 import type { Dataset, DatasetKind, RgbImage, SourceItem, SourceScan, Split } from './types.js';
 

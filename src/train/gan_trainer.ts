@@ -22,11 +22,11 @@ import { Generator } from '../glam/generator.js';
 import { damsmSentLoss, damsmWordsLoss, type ImageEncoder, type TextEncoder } from '../stem/index.js';
 import { encodeCaptions, type Vocabulary } from '../text/index.js';
 import { writeJsonAtomic } from '../util/atomic.js';
+import { ProgressReporter } from '../util/progress.js';
 import { batchTensors } from './batch_tensors.js';
 import { generatorLoss, generatorLossWeights } from './generator_loss.js';
 import { latestCheckpoint, readState, saveCheckpoint } from './checkpoint.js';
 import { MetricsLog } from './metrics_log.js';
-import { Progress } from './progress.js';
 import { writeSampleGrid } from './samples.js';
 
 /**
@@ -371,7 +371,11 @@ export class GanTrainer {
     await writeJsonAtomic(path.join(this.runDir, 'config.json'), c);
     await this.#deps.vocabulary.save(path.join(this.runDir, 'vocabulary.json'));
     const metrics = new MetricsLog(path.join(this.runDir, 'metrics.jsonl'));
-    const progress = new Progress('train', total, this.iteration, { enabled: options.progress ?? true });
+    const progress = new ProgressReporter({
+      total, start: this.iteration, mode: options.progress ?? true ? 'auto' : 'off', intervalMs: 5000,
+      bar: 'train {bar} {value}/{total} | ep {epoch} | {losses} | {rate} it/s | eta {remaining}',
+      line: 'iter {value}/{total} epoch {epoch} {losses} {rate} it/s eta {remaining}',
+    });
     const t0 = Date.now();
     const startIt = this.iteration;
     let last: Record<string, number> = {};
@@ -397,7 +401,7 @@ export class GanTrainer {
           const lr: Record<string, number> = { G: this.optimizerG.lr };
           this.optimizersD.forEach((o, i) => (lr[`D${i}`] = o.lr));
           metrics.write({ type: 'iteration', iteration: this.iteration, epoch: this.epoch, time: Date.now() / 1000, elapsed, itPerSec, lr, loss: last });
-          progress.update({ iteration: this.iteration, total, epoch: this.epoch, itPerSec, losses: { D: last.D0 ?? 0, G: last.G_total ?? 0 } });
+          progress.update(this.iteration, { epoch: String(this.epoch), losses: `D ${(last.D0 ?? 0).toFixed(3)} G ${(last.G_total ?? 0).toFixed(3)}` });
           await callbacks.onIteration?.({ iteration: this.iteration, epoch: this.epoch, losses: last, itPerSec, elapsed });
           if (this.iteration % c.train.sampleInterval === 0) {
             const file = await this.sample();
