@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /** mirrorgan-native/lib: the typed binding over the LibTorch addon. */
+export { clipGradNorm, clipGradNormAsync, type ClipGradNormOptions } from './clip_grad_norm.js';
 export { DIST_DEFAULTS, distributedSupport, ProcessGroup, type DistCounters, type DistributedSupport, type JoinOptions } from './distributed.js';
 export { DataError, ERROR_CODES, isErrorCode, MirrorganError, type DataErrorCode, type ErrorCode } from './errors.js';
 export { JobLock } from './lock.js';

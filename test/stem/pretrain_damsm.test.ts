@@ -7,14 +7,14 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { dispose, manualSeed, memory, tensor, type Tensor } from '../../lib/index.js';
+import { clipGradNorm, clipGradNormAsync, dispose, manualSeed, memory, tensor, type Tensor } from '../../lib/index.js';
 import { pretrainDamsmCommand } from '../../src/cli/damsm.js';
 import { resolveConfig } from '../../src/config/load.js';
 import { loadDataset, type LoadedDataset } from '../../src/data/index.js';
 import { readMetrics } from '../../src/report/metrics.js';
 import { Vocabulary } from '../../src/text/vocabulary.js';
 import {
-  clipGradNorm, clipGradNormAsync, DAMSM_FILES, pretrainDamsm, TextEncoder, top1Hits,
+  DAMSM_FILES, pretrainDamsm, TextEncoder, top1Hits,
   type DamsmEpochRecord, type DamsmState, type PretrainDamsmOptions,
 } from '../../src/stem/index.js';
 
