@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // DAMSM pretraining: clip_grad_norm against hand computations, top-1 retrieval counting, and a
 // tiny end-to-end run on an OpenMoji subset (loss falls, files, metrics, resume, determinism).
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -195,9 +195,13 @@ describe('pretrainDamsm on a tiny OpenMoji subset', () => {
     const out = join(root, 'a');
     // a half-written commit of a later epoch must be discarded
     await writeFile(join(out, `${DAMSM_FILES.textEncoder}.pending`), 'garbage');
+    // ... and one of the committed epoch completes its commit (a crash between the state file and the rename)
+    await copyFile(join(out, DAMSM_FILES.imageEncoder), join(out, `${DAMSM_FILES.imageEncoder}.pending`));
+    await writeFile(join(out, DAMSM_FILES.imageEncoder), 'stale');
     const resumed = await pretrainDamsm(base(out, 3, { resume: true }));
     expect(resumed).toMatchObject({ epochs: 3, epochsRun: 1 });
     await expect(stat(join(out, `${DAMSM_FILES.textEncoder}.pending`))).rejects.toThrow();
+    await expect(stat(join(out, `${DAMSM_FILES.imageEncoder}.pending`))).rejects.toThrow();
     const lines = (await readFile(join(out, DAMSM_FILES.metrics), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.epoch)).toEqual([1, 2, 3]);
 

@@ -8,7 +8,7 @@
  * are renamed over the old ones. On the next start a pending file either completes its epoch's
  * commit (its epoch is the state's) or is discarded.
  */
-import { readFile, rename, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { MirrorganError } from '../../../lib/errors.js';
@@ -16,7 +16,7 @@ import type { Adam } from '../../../lib/optim.js';
 import { readSafetensorsHeader } from '../../../lib/safetensors.js';
 import type { DataLogger } from '../../data/report.js';
 import { Vocabulary } from '../../text/vocabulary.js';
-import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic.js';
+import { commitPending, pendingPath, writeFileAtomic, writeJsonAtomic } from '../../util/atomic.js';
 import { pathExists } from '../../util/fs.js';
 import { CompactImageEncoder, InceptionImageEncoder, type ImageEncoder } from '../image_encoder.js';
 import type { TextEncoder } from '../text_encoder.js';
@@ -94,7 +94,7 @@ export async function startDamsmRun(outDir: string, paths: DamsmPaths, resume: b
     logger.warn(`damsm: ${outDir} holds an earlier DAMSM run; starting afresh and replacing it (use resume to continue it)`);
   }
   if (!state) {
-    for (const f of [paths.state, paths.optimizer, `${paths.textEncoder}.pending`, `${paths.imageEncoder}.pending`]) await rm(f, { force: true });
+    for (const f of [paths.state, paths.optimizer, pendingPath(paths.textEncoder), pendingPath(paths.imageEncoder)]) await rm(f, { force: true });
     return { state: null, savedVocabulary: null };
   }
   const savedVocabulary = Vocabulary.fromJSON(JSON.parse(await readFile(paths.vocabulary, 'utf8')));
@@ -105,7 +105,7 @@ export async function startDamsmRun(outDir: string, paths: DamsmPaths, resume: b
 
 /** Settles a `*.pending` checkpoint file left by an interrupted commit. */
 async function settlePending(final: string, committedEpoch: number): Promise<void> {
-  const pending = `${final}.pending`;
+  const pending = pendingPath(final);
   if (!(await pathExists(pending))) return;
   let epoch = NaN;
   try {
@@ -114,7 +114,7 @@ async function settlePending(final: string, committedEpoch: number): Promise<voi
     epoch = NaN;
   }
   // Completes the commit protocol's last move (see the file comment), or drops an uncommitted epoch.
-  if (epoch === committedEpoch) await rename(pending, final);
+  if (epoch === committedEpoch) await commitPending(final);
   else await rm(pending, { force: true });
 }
 
@@ -138,13 +138,13 @@ export async function commitDamsmEpoch(
   paths: DamsmPaths, next: DamsmState, textEncoder: TextEncoder, imageEncoder: ImageEncoder, adam: Adam | null,
 ): Promise<void> {
   const meta = { phase: 'damsm', epoch: String(next.epoch) };
-  await textEncoder.save(`${paths.textEncoder}.pending`, meta);
-  await imageEncoder.save(`${paths.imageEncoder}.pending`, meta);
+  await textEncoder.save(pendingPath(paths.textEncoder), meta);
+  await imageEncoder.save(pendingPath(paths.imageEncoder), meta);
   if (adam) await adam.save(paths.optimizer);
   await writeJsonAtomic(paths.state, next);
   // The commit point is written; moving the pending weights into place completes it.
-  await rename(`${paths.textEncoder}.pending`, paths.textEncoder);
-  await rename(`${paths.imageEncoder}.pending`, paths.imageEncoder);
+  await commitPending(paths.textEncoder);
+  await commitPending(paths.imageEncoder);
   await rewriteDamsmMetrics(paths.metrics, next.history);
 }
 
