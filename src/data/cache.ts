@@ -253,7 +253,7 @@ export class ImageCache {
    * `options.report`, one line each.
    */
   static async build(requests: readonly CacheRequest[], options: CacheBuildOptions): Promise<CacheBuildResult> {
-    const { dir, side, report, logger } = options;
+    const { dir, side, report } = options;
     await mkdir(dir, { recursive: true });
     const indexPath = ImageCache.indexPath(dir, side);
     const old = await readIndex(indexPath, side, dir);

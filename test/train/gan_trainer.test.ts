@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispose, maxAbsDiff, Module, tensor, type Tensor } from '../../lib/index.js';
+import { dispose, maxAbsDiff, Module, type Tensor } from '../../lib/index.js';
 import { settledTensorCount } from '../helpers/memory.js';
 import { resolveConfig } from '../../src/config/index.js';
 import { DataLoader, loadDataset, type LoadedDataset } from '../../src/data/index.js';
