@@ -17,6 +17,9 @@ export {
 // ---- configuration ----
 export { resolveConfig, type ResolveOptions } from './config/load.js';
 export { defaults, FIELDS, PRESETS, type DatasetName, type MirrorGANConfig } from './config/schema.js';
+export {
+  captionDecoderOptions, captionEncoderOptions, damsmGammas, discriminatorOptions, generatorOptions, textEncoderOptions,
+} from './config/module_options.js';
 
 // ---- data ----
 export { DATASET_KINDS, loadDataset, type LoadDatasetOptions, type LoadedDataset } from './data/dataset.js';
