@@ -35,7 +35,7 @@ const ENTRIES: Record<string, Entry> = {
     absent: [
       'ProbeReferences', 'scoreColourShape', 'colourShapeProbes', 'captionerCrossEntropies', 'rPrecision', 'crc32c', 'encodeTFRecord',
       'encodeEvent', 'escapeHtml', 'readPickle', 'Rng', 'deriveSeed', 'cropFlip', 'resizeToCHW', 'scanOpenMoji', 'scanCub', 'ImageCache',
-      'DataReport', 'describeEmoji', 'JobLock', 'coerce', 'setField',
+      'DataReport', 'describeEmoji', 'JobLock', 'coerce', 'setField', 'canonicalJson', 'freePort', 'workerArgs',
     ],
   },
   'mirrorgan-native/lib': {
