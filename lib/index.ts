@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /** mirrorgan-native/lib: the typed binding over the LibTorch addon. */
+export { clipGradNorm, clipGradNormAsync, type ClipGradNormOptions } from './clip_grad_norm.js';
 export { DIST_DEFAULTS, distributedSupport, ProcessGroup, type DistCounters, type DistributedSupport, type JoinOptions } from './distributed.js';
-export { MirrorganError, type ErrorCode } from './errors.js';
+export { DataError, ERROR_CODES, isErrorCode, MirrorganError, type DataErrorCode, type ErrorCode } from './errors.js';
 export { JobLock } from './lock.js';
 export { callNative, callNativeAsync, Module, moduleKinds, type ForwardOptions, type ModuleOptions, type TensorRecord } from './module.js';
 export { Adam, type AdamOptions } from './optim.js';

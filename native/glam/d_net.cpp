@@ -92,15 +92,7 @@ class DNetModule : public NativeModule {
   }
 
   TensorMap Call(const std::string& method, const TensorMap& in, const Options& opts) override {
-    if (method == "d_loss") {
-      const auto& sent = Sentences(in);
-      torch::Tensor wrong;
-      if (in.count("wrong_sent_emb")) {
-        wrong = in.at("wrong_sent_emb");
-        CheckShape(wrong, kind_ + " wrong_sent_emb", {-1, net_->COND_DNET->ef_dim});
-      }
-      return DiscriminatorLoss(net_, Images(in, "real"), Images(in, "fake"), sent, wrong);
-    }
+    if (method == "d_loss") return DiscriminatorLoss(net_, Images(in, "real"), Images(in, "fake"), Sentences(in));
     if (method == "g_loss") return GeneratorAdversarialLoss(net_, Images(in, "fake"), Sentences(in));
     if (method == "logits") {
       const auto& f = Require(in, "features", kind_);

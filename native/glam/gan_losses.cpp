@@ -10,19 +10,17 @@ torch::Tensor Bce(const torch::Tensor& p, double target) {
 }
 }  // namespace
 
-TensorMap DiscriminatorLoss(D_NET& net, const torch::Tensor& real, const torch::Tensor& fake, const torch::Tensor& sent,
-                            const torch::Tensor& wrong) {
+TensorMap DiscriminatorLoss(D_NET& net, const torch::Tensor& real, const torch::Tensor& fake, const torch::Tensor& sent) {
   const int64_t B = real.size(0);
-  if (fake.size(0) != B || sent.size(0) != B || (wrong.defined() && wrong.size(0) != B)) {
-    throw Error(code::kShape, "d_loss: real, fake, sent_emb and wrong_sent_emb must have the same batch size");
+  if (fake.size(0) != B || sent.size(0) != B) {
+    throw Error(code::kShape, "d_loss: real, fake and sent_emb must have the same batch size");
   }
-  if (B < 2 && !wrong.defined()) throw Error(code::kShape, "d_loss: the mismatched-caption term needs a batch of at least 2");
+  if (B < 2) throw Error(code::kShape, "d_loss: the mismatched-caption term needs a batch of at least 2");
   auto real_features = net->forward(real);
   auto fake_features = net->forward(fake.detach());
   auto cond_real = net->COND_DNET->forward(real_features, sent);
   auto cond_fake = net->COND_DNET->forward(fake_features, sent);
-  auto cond_wrong = wrong.defined() ? net->COND_DNET->forward(real_features, wrong)
-                                    : net->COND_DNET->forward(real_features.narrow(0, 0, B - 1), sent.narrow(0, 1, B - 1));
+  auto cond_wrong = net->COND_DNET->forward(real_features.narrow(0, 0, B - 1), sent.narrow(0, 1, B - 1));
   TensorMap out{{"features_real", real_features}, {"features_fake", fake_features},
                 {"cond_real_logits", cond_real}, {"cond_fake_logits", cond_fake}, {"cond_wrong_logits", cond_wrong},
                 {"cond_real_bce", Bce(cond_real, 1)}, {"cond_fake_bce", Bce(cond_fake, 0)},

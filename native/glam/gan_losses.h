@@ -9,13 +9,10 @@ namespace mg {
 
 // discriminator_loss: errD = (uncond_real + cond_real)/2 + (uncond_fake + cond_fake + cond_wrong)/3
 // (without the unconditional head: cond_real + (cond_fake + cond_wrong)/2). The fake images are
-// detached; the mismatched pairs are real[0:B-1] with sent[1:B] (official), or, when `wrong` is
-// defined, real[k] with wrong[k] for all k (a caption chosen per image by the data loader, e.g.
-// a near neighbour's: hard negatives). Module calls happen in the official order, which fixes
-// the BatchNorm running-statistics updates.
+// detached; the mismatched pairs are real[0:B-1] with sent[1:B], as in the official code. Module
+// calls happen in the official order, which fixes the BatchNorm running-statistics updates.
 // Outputs: errD, every *_bce part, and the logits.
-TensorMap DiscriminatorLoss(D_NET& net, const torch::Tensor& real, const torch::Tensor& fake, const torch::Tensor& sent,
-                            const torch::Tensor& wrong = {});
+TensorMap DiscriminatorLoss(D_NET& net, const torch::Tensor& real, const torch::Tensor& fake, const torch::Tensor& sent);
 
 // The generator-side adversarial term of one stage: BCE(uncond(fake), 1) + BCE(cond(fake, s), 1).
 // Outputs: g_loss, g_uncond_bce, g_cond_bce, cond_logits, uncond_logits.

@@ -7,9 +7,10 @@ import { access } from 'node:fs/promises';
 
 import { Command, Option } from 'commander';
 
+import { invalidArg } from '../../lib/errors.js';
+
 import {
   DATASET_KINDS,
-  DataError,
   ImageCache,
   cacheSideFor,
   datasetCacheDir,
@@ -57,14 +58,14 @@ function loadOptions(o: SelectOptions): LoadDatasetOptions {
   if (o.cache) opts.cacheDir = o.cache;
   if (o.limit !== undefined) {
     const limit = Number(o.limit);
-    if (!Number.isInteger(limit) || limit < 1) throw new DataError('ERR_DATA_INVALID_OPTION', `Expected integer of at least 1 for --limit but received ${JSON.stringify(o.limit)} of type string`);
+    if (!Number.isInteger(limit) || limit < 1) throw invalidArg('--limit', 'an integer of at least 1', o.limit);
     opts.openmoji = { limit };
   }
   if (o.skinTones === 'base') opts.openmoji = { ...opts.openmoji, skinTones: 'base' };
   if (o.attributeCaptions === false) opts.openmoji = { ...opts.openmoji, attributeCaptions: false };
   if (o.recolour !== undefined && o.recolour !== '0') {
     const recolour = Number(o.recolour);
-    if (!Number.isInteger(recolour) || recolour < 0 || recolour > 7) throw new DataError('ERR_DATA_INVALID_OPTION', `Expected an integer between 0 and 7 for --recolour but received ${JSON.stringify(o.recolour)}`);
+    if (!Number.isInteger(recolour) || recolour < 0 || recolour > 7) throw invalidArg('--recolour', 'an integer between 0 and 7', o.recolour);
     opts.openmoji = { ...opts.openmoji, recolour };
   }
   return opts;

@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { distributedSupport, type DistributedSupport } from '../../lib/distributed.js';
 import { matmulBenchmark, runtimeInfo, type RuntimeInfo } from '../../lib/runtime.js';
 import { packageRoot } from '../../lib/native.js';
-import { MirrorganError } from '../../lib/errors.js';
+import { invalidArg } from '../../lib/errors.js';
 import { printOut } from './output.js';
 
 export interface DoctorReport {
@@ -88,7 +88,7 @@ export function doctorCommand(): Command {
     .option('--seconds <s>', 'length of the matmul probe', '1')
     .action(async (opts: { json?: boolean; seconds: string }) => {
       const seconds = Number(opts.seconds);
-      if (!(seconds > 0 && seconds <= 60)) throw new MirrorganError('ERR_INVALID_ARG', `Expected number between 0 and 60 for --seconds but received ${opts.seconds}`);
+      if (!(seconds > 0 && seconds <= 60)) throw invalidArg('--seconds', 'a number in (0, 60]', opts.seconds);
       const report = await doctor({ seconds });
       printOut(opts.json ? JSON.stringify(report, null, 2) : formatDoctor(report));
     });

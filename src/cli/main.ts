@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
+import type { ErrorCode } from '../../lib/errors.js';
 import { packageRoot } from '../../lib/native.js';
 import { configCommand } from './config.js';
 import { pretrainDamsmCommand } from './damsm.js';
@@ -54,7 +55,7 @@ export function program(): Command {
 }
 
 /** Codes of errors in what the user typed: exit code 2, as for commander's own usage errors. */
-const USAGE_CODES = new Set(['ERR_INVALID_ARG', 'ERR_DATA_INVALID_OPTION']);
+const USAGE_CODES: ReadonlySet<string> = new Set<ErrorCode>(['ERR_INVALID_ARG']);
 
 /** Node's file-system error codes (ENOENT, EACCES, ...), reported as ERR_FILE. */
 const SYSTEM_CODE = /^E[A-Z]+$/;

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { Command } from 'commander';
 
-import { MirrorganError } from '../../lib/errors.js';
+import { invalidArg, MirrorganError } from '../../lib/errors.js';
 import { runFolderOf } from '../model/run_path.js';
 import { DEFAULT_MAX_SAMPLES, DEFAULT_SMOOTHING, writeReport, type ReportOptions } from '../report/html.js';
 import { assertRunFolder } from '../report/run_folder.js';
@@ -29,7 +29,7 @@ interface ReportCliOptions {
 function parseMaxSamples(raw: string): number {
   const n = Number(raw);
   if (raw.trim() === '' || !Number.isInteger(n) || n < 0 || n > 10_000) {
-    throw new MirrorganError('ERR_INVALID_ARG', `Expected integer between 0 and 10000 for --max-samples but received ${JSON.stringify(raw)}`);
+    throw invalidArg('--max-samples', 'an integer between 0 and 10000', raw);
   }
   return n;
 }
@@ -37,7 +37,7 @@ function parseMaxSamples(raw: string): number {
 function parseSmooth(raw: string): number {
   const s = Number(raw);
   if (raw.trim() === '' || !(s >= 0 && s < 1)) {
-    throw new MirrorganError('ERR_INVALID_ARG', `Expected number in [0, 1) for --smooth but received ${JSON.stringify(raw)}`);
+    throw invalidArg('--smooth', 'a number in [0, 1)', raw);
   }
   return s;
 }

@@ -2,9 +2,9 @@
 /** Resolves a configuration: defaults -> preset -> YAML file(s) -> `key=value` overrides. */
 import fs from 'node:fs';
 import YAML from 'yaml';
-import { MirrorganError } from '../../lib/errors.js';
+import { invalidArg, MirrorganError } from '../../lib/errors.js';
 import { CAP_PATH_KEYS, captionerFromCapPaths, isOfficialCfg, officialPreset } from './official.js';
-import { defaults, PRESETS, setField, validate, type MirrorGANConfig } from './schema.js';
+import { defaults, PRESETS, RETIRED_KEYS, setField, validate, type MirrorGANConfig } from './schema.js';
 
 export interface ResolveOptions {
   /** Preset name: 'cpu' (default), 'birds' or 'coco'. */
@@ -34,6 +34,10 @@ function flatten(obj: Record<string, unknown>, prefix = '', out: [string, unknow
 }
 
 function applyEntries(config: MirrorGANConfig, entries: [string, unknown][], source: string, note: (line: string) => void): void {
+  const retired = entries.filter(([k]) => RETIRED_KEYS.has(k)).map(([k]) => k);
+  if (retired.length > 0) {
+    note(`${source}: ignoring retired key${retired.length > 1 ? 's' : ''} ${retired.join(', ')} (hard-negative experiments; the official shifted mismatch is used)`);
+  }
   const cap = new Map<string, unknown>();
   for (const [k, v] of entries) {
     if (k === 'preset') continue;
@@ -91,14 +95,14 @@ export function resolveConfig(options: ResolveOptions = {}): MirrorGANConfig {
   });
   preset ??= 'cpu';
   const apply = PRESETS[preset];
-  if (!apply) throw new MirrorganError('ERR_INVALID_ARG', `Expected one of ${Object.keys(PRESETS).join(', ')} for preset but received '${preset}'`);
+  if (!apply) throw invalidArg('preset', `one of ${Object.keys(PRESETS).join(', ')}`, preset);
   apply(config);
   config.preset = preset;
   for (const p of parsed) applyEntries(config, p.entries, p.file, note);
   if (options.overrides) applyEntries(config, Object.entries(options.overrides), 'options', note);
   const sets = (options.set ?? []).map((s): [string, unknown] => {
     const eq = s.indexOf('=');
-    if (eq <= 0) throw new MirrorganError('ERR_INVALID_ARG', `Expected key=value for --set but received '${s}'`);
+    if (eq <= 0) throw invalidArg('--set', 'key=value', s);
     return [s.slice(0, eq).trim(), s.slice(eq + 1).trim()];
   });
   applyEntries(config, sets, '--set', note);

@@ -12,13 +12,15 @@
  * they change.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
-import { DataError } from './errors.js';
+import { writeAtomicWith, writeFileAtomic } from '../util/atomic.js';
+import { DataError } from '../../lib/errors.js';
 import { decodeImage } from './image.js';
-import { runPool, startProgress } from './progress.js';
+import { runPool } from '../util/pool.js';
+import { ProgressReporter, progressModeOf } from '../util/progress.js';
 import type { DataLogger, DataReport, FixReason, SkipReason } from './report.js';
 import type { ImageRef, RgbImage } from './types.js';
 
@@ -139,6 +141,96 @@ function missingFile(err: unknown): boolean {
 }
 
 /** A read-only view of a built cache blob. */
+/** What a blob rebuild wrote. */
+interface BlobContents {
+  entries: Record<string, CacheEntry>;
+  failures: Record<string, CacheFailure>;
+  /** Bytes of the blob. */
+  size: number;
+  decoded: number;
+  reused: number;
+}
+
+/**
+ * Writes a new blob at `file` (atomically) holding every fingerprinted image: copied from the
+ * old blob where it has the image, decoded (with progress) otherwise; undecodable images become
+ * failures, kept from the old index when they failed before.
+ */
+async function writeBlob(
+  file: string, requests: readonly CacheRequest[], fps: readonly (string | null)[], old: CacheIndex | null, options: CacheBuildOptions,
+): Promise<BlobContents> {
+  const { dir, side, logger } = options;
+  const uniqueSet = new Set(fps.filter((f): f is string => f !== null));
+  const unique = [...uniqueSet];
+  const entries: Record<string, CacheEntry> = {};
+  const failures: Record<string, CacheFailure> = {};
+  let size = 0;
+  let decoded = 0;
+  let reused = 0;
+  await writeAtomicWith(file, async (tmpBlob) => {
+    const out = await open(tmpBlob, 'w');
+    const oldHandle = old ? await open(join(dir, old.blob), 'r') : null;
+    const firstRequest = new Map<string, CacheRequest>();
+    fps.forEach((fp, i) => {
+      if (fp && !firstRequest.has(fp)) firstRequest.set(fp, requests[i] as CacheRequest);
+    });
+    const toDecode = unique.filter((fp) => !(old && fp in old.entries));
+    const copies = unique.filter((fp) => old && fp in old.entries);
+    const append = async (fp: string, data: Uint8Array, width: number, height: number, fixes: FixReason[]): Promise<void> => {
+      const offset = size;
+      size += data.byteLength;
+      await out.write(data, 0, data.byteLength, offset);
+      entries[fp] = { offset, width, height, fixes };
+    };
+    try {
+      for (const fp of copies) {
+        const e = (old as CacheIndex).entries[fp] as CacheEntry;
+        const n = e.width * e.height * 3;
+        const buf = Buffer.allocUnsafe(n);
+        const { bytesRead } = await (oldHandle as FileHandle).read(buf, 0, n, e.offset);
+        if (bytesRead !== n) {
+          toDecode.push(fp);
+          continue;
+        }
+        await append(fp, buf, e.width, e.height, e.fixes);
+        reused++;
+      }
+      if (old) for (const [fp, f] of Object.entries(old.failures)) if (uniqueSet.has(fp)) failures[fp] = f;
+      const pending = toDecode.filter((fp) => !(fp in failures));
+      if (pending.length > 0) {
+        const label = `${options.label ?? 'cache'}: decoding ${pending.length} images at ${side} px`;
+        const progress = new ProgressReporter({
+          total: pending.length, mode: progressModeOf(options.progress), intervalMs: 5000, lineAtEnd: false, write: (line) => logger.info(line),
+          bar: `${label} [{bar}] {value}/{total} {percentage}% | eta {remaining}`,
+          line: `${label}: {value}/{total} ({percentage}%)`,
+          startLine: `${label}: 0/{total}`,
+          stopLine: `${label}: {value}/{total} done in {seconds} s`,
+        });
+        try {
+          await runPool(pending, options.concurrency ?? Math.max(2, availableParallelism()), async (fp) => {
+            const req = firstRequest.get(fp) as CacheRequest;
+            try {
+              const { image, fixes } = await decodeImage(req.image, { side, svgRenderSize: options.svgRenderSize });
+              await append(fp, image.data, image.width, image.height, fixes);
+              decoded++;
+            } catch (err) {
+              failures[fp] = { reason: missingFile(err) ? 'missing image' : 'unreadable', why: (err as Error).message.split('\n')[0] ?? '' };
+            }
+            progress.increment();
+          });
+        } finally {
+          progress.stop();
+        }
+      }
+      await out.sync();
+    } finally {
+      await out.close();
+      await oldHandle?.close();
+    }
+  });
+  return { entries, failures, size, decoded, reused };
+}
+
 export class ImageCache {
   private constructor(
     private readonly handle: FileHandle,
@@ -161,7 +253,7 @@ export class ImageCache {
    * `options.report`, one line each.
    */
   static async build(requests: readonly CacheRequest[], options: CacheBuildOptions): Promise<CacheBuildResult> {
-    const { dir, side, report, logger } = options;
+    const { dir, side, report } = options;
     await mkdir(dir, { recursive: true });
     const indexPath = ImageCache.indexPath(dir, side);
     const old = await readIndex(indexPath, side, dir);
@@ -177,8 +269,7 @@ export class ImageCache {
     });
 
     const known = (fp: string): boolean => !!old && (fp in old.entries || fp in old.failures);
-    const uniqueSet = new Set(fps.filter((f): f is string => f !== null));
-    const unique = [...uniqueSet];
+    const unique = [...new Set(fps.filter((f): f is string => f !== null))];
     let decoded = 0;
     let reused = 0;
     let index: CacheIndex;
@@ -189,77 +280,21 @@ export class ImageCache {
     } else {
       // 2. Rebuild: copy known images from the old blob, decode the rest.
       const blobName = `images-${side}-${Date.now().toString(36)}${process.pid.toString(36)}.bin`;
-      const tmpBlob = join(dir, `${blobName}.tmp`);
-      const out = await open(tmpBlob, 'w');
-      const oldHandle = old ? await open(join(dir, old.blob), 'r') : null;
-      const entries: Record<string, CacheEntry> = {};
-      const failures: Record<string, CacheFailure> = {};
-      let size = 0;
-      const firstRequest = new Map<string, CacheRequest>();
-      fps.forEach((fp, i) => {
-        if (fp && !firstRequest.has(fp)) firstRequest.set(fp, requests[i] as CacheRequest);
-      });
-      const toDecode = unique.filter((fp) => !(old && fp in old.entries));
-      const copies = unique.filter((fp) => old && fp in old.entries);
-      const append = async (fp: string, data: Uint8Array, width: number, height: number, fixes: FixReason[]): Promise<void> => {
-        const offset = size;
-        size += data.byteLength;
-        await out.write(data, 0, data.byteLength, offset);
-        entries[fp] = { offset, width, height, fixes };
-      };
-      try {
-        for (const fp of copies) {
-          const e = (old as CacheIndex).entries[fp] as CacheEntry;
-          const n = e.width * e.height * 3;
-          const buf = Buffer.allocUnsafe(n);
-          const { bytesRead } = await (oldHandle as FileHandle).read(buf, 0, n, e.offset);
-          if (bytesRead !== n) {
-            toDecode.push(fp);
-            continue;
-          }
-          await append(fp, buf, e.width, e.height, e.fixes);
-          reused++;
-        }
-        if (old) for (const [fp, f] of Object.entries(old.failures)) if (uniqueSet.has(fp)) failures[fp] = f;
-        const pending = toDecode.filter((fp) => !(fp in failures));
-        if (pending.length > 0) {
-          const progress = startProgress(`${options.label ?? 'cache'}: decoding ${pending.length} images at ${side} px`, pending.length, logger, options.progress);
-          try {
-            await runPool(pending, options.concurrency ?? Math.max(2, availableParallelism()), async (fp) => {
-              const req = firstRequest.get(fp) as CacheRequest;
-              try {
-                const { image, fixes } = await decodeImage(req.image, { side, svgRenderSize: options.svgRenderSize });
-                await append(fp, image.data, image.width, image.height, fixes);
-                decoded++;
-              } catch (err) {
-                failures[fp] = { reason: missingFile(err) ? 'missing image' : 'unreadable', why: (err as Error).message.split('\n')[0] ?? '' };
-              }
-              progress.tick();
-            });
-          } finally {
-            progress.stop();
-          }
-        }
-        await out.sync();
-      } finally {
-        await out.close();
-        await oldHandle?.close();
-      }
+      const blob = await writeBlob(join(dir, blobName), requests, fps, old, options);
+      ({ decoded, reused } = blob);
+      const { entries, failures } = blob;
       index = {
         format: 'mirrorgan-image-cache',
         version: CACHE_VERSION,
         side,
         blob: blobName,
-        blobSize: size,
+        blobSize: blob.size,
         contentHash: hashKeys([...Object.keys(entries), ...Object.keys(failures).map((k) => `!${k}`)]),
         entries,
         failures,
         builtAt: new Date().toISOString(),
       };
-      await rename(tmpBlob, join(dir, blobName));
-      const tmpIndex = `${indexPath}.${process.pid}.tmp`;
-      await writeFile(tmpIndex, JSON.stringify(index));
-      await rename(tmpIndex, indexPath);
+      await writeFileAtomic(indexPath, JSON.stringify(index));
       // Old blobs of this side are unreferenced now.
       for (const name of await readdir(dir)) {
         if (name.startsWith(`images-${side}-`) && name !== blobName && !name.endsWith('.tmp')) await rm(join(dir, name), { force: true });

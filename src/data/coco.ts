@@ -18,9 +18,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { DataError } from './errors.js';
+import { DataError } from '../../lib/errors.js';
 import { exists, readCaptionFile, readCaptionsPickle, readClassInfo, readSplitKeys } from './layout.js';
-import { runPool } from './progress.js';
+import { runPool } from '../util/pool.js';
 import type { DataReport } from './report.js';
 import type { SourceItem, SourceScan, Split } from './types.js';
 

@@ -19,9 +19,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { DataError } from './errors.js';
+import { DataError } from '../../lib/errors.js';
 import { exists, readCaptionFile, readCaptionsPickle, readClassInfo, readSplitKeys } from './layout.js';
-import { runPool } from './progress.js';
+import { runPool } from '../util/pool.js';
 import type { DataLogger, DataReport } from './report.js';
 import type { BBox, SourceItem, SourceScan, Split } from './types.js';
 

@@ -4,20 +4,22 @@
  * vocabulary, and return the train and test {@link Dataset}s.
  */
 import { createHash } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { tokenize } from '../text/tokenizer.js';
 import { Vocabulary } from '../text/vocabulary.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import { ImageCache, fingerprint, type CacheSlot } from './cache.js';
 import { scanCoco } from './coco.js';
 import { scanCub } from './cub.js';
-import { DataError, checkInt, invalidOption } from './errors.js';
+import { checkInt, DataError, invalidArg } from '../../lib/errors.js';
 import { scanFolder, type FolderOptions } from './folder.js';
+import { describeItems } from './describe_items.js';
 import { cacheSideFor, decodeImage } from './image.js';
 import { scanOpenMoji, type OpenMojiOptions } from './openmoji.js';
-import { runPool } from './progress.js';
+import { runPool } from '../util/pool.js';
 import { DataReport, stderrLogger, type DataLogger, type ReportCounts } from './report.js';
 import type { Dataset, DatasetKind, RgbImage, SourceItem, SourceScan, Split } from './types.js';
 
@@ -96,7 +98,8 @@ export function datasetCacheDir(cacheRoot: string, name: string, sourceRoot: str
   return join(cacheRoot, `${name}-${createHash('sha1').update(resolve(sourceRoot)).digest('hex').slice(0, 10)}`);
 }
 
-interface Prepared {
+/** An item with its cleaned caption tokens. @private */
+export interface Prepared {
   item: SourceItem;
   tokens: string[][];
 }
@@ -132,7 +135,7 @@ class SplitDataset implements Dataset {
 
 async function scan(options: LoadDatasetOptions, kind: DatasetKind, report: DataReport, logger: DataLogger): Promise<SourceScan> {
   if (kind === 'openmoji') return scanOpenMoji(options.openmoji);
-  if (!options.root) throw invalidOption('a dataset root directory', 'root', options.root);
+  if (!options.root) throw invalidArg('root', 'a dataset root directory', options.root);
   const root = resolve(options.root);
   if (kind === 'cub') return scanCub(root, report, logger);
   if (kind === 'coco') return scanCoco(root, report);
@@ -177,7 +180,7 @@ function prepare(s: SourceScan, report: DataReport): Record<Split, Prepared[]> {
  */
 export async function loadDataset(options: LoadDatasetOptions = {}): Promise<LoadedDataset> {
   const kind = options.dataset ?? 'openmoji';
-  if (!DATASET_KINDS.includes(kind)) throw invalidOption(`one of ${DATASET_KINDS.join(', ')}`, 'dataset', kind);
+  if (!DATASET_KINDS.includes(kind)) throw invalidArg('dataset', `one of ${DATASET_KINDS.join(', ')}`, kind);
   const imageSize = checkInt('imageSize', options.imageSize ?? DEFAULT_IMAGE_SIZE, 8, 1024);
   if (options.concurrency !== undefined) checkInt('concurrency', options.concurrency, 1, 256);
   const logger = options.logger ?? stderrLogger;
@@ -188,40 +191,70 @@ export async function loadDataset(options: LoadDatasetOptions = {}): Promise<Loa
   const prepared = prepare(s, report);
   const all = [...prepared.train, ...prepared.test];
 
-  // Images: cache (decode once) or source (stat only now, decode on every read).
-  let cache: ImageCache | null = null;
-  let cacheDir: string | null = null;
-  let decoded = 0;
-  let reused = 0;
+  const images = await openImages(options, s, all, side, report, logger);
+  const { cache, cacheDir, slots } = images;
+  const kept: Record<Split, Prepared[]> = {
+    train: prepared.train.filter((p) => images.usable.has(p.item)),
+    test: prepared.test.filter((p) => images.usable.has(p.item)),
+  };
+  if (s.renumberClasses) for (const split of ['train', 'test'] as const) kept[split].forEach((p, i) => (p.item.classId = i));
+
+  const readSource = cache
+    ? (item: SourceItem) => cache.read(slots.get(item) as CacheSlot)
+    : async (item: SourceItem) => (await decodeImage(item.image, { side, ...(options.svgRenderSize ? { svgRenderSize: options.svgRenderSize } : {}) })).image;
+  const readImage = async (item: SourceItem) => {
+    const image = await readSource(item);
+    return item.transform ? item.transform(image) : image;
+  };
+  if (s.describe) await describeItems(s.describe, kept, { options, kind, name: s.name, side, cacheDir, readSource, slots, logger });
+
+  const vocabulary = options.vocabulary ?? s.vocabulary ?? Vocabulary.fromTokens([...kept.train, ...kept.test].flatMap((p) => p.tokens));
+  const { train, test } = encodeSplits(kept, vocabulary, s.name, report, logger);
+  report.flush();
+
+  if (train.items.length === 0) {
+    await cache?.close();
+    throw new DataError(
+      'ERR_DATA_EMPTY',
+      `${s.name} dataset at ${s.root} has no usable training image (${test.items.length} test images)` +
+        (report.summary() ? `; ${report.summary()}` : ''),
+    );
+  }
+
+  const make = (split: Split, part: { items: SourceItem[]; captions: number[][][] }): Dataset =>
+    new SplitDataset(s.name, split, part.items, part.captions, vocabulary, side, readImage);
+
+  const loaded: LoadedDataset = {
+    name: s.name,
+    root: s.root,
+    train: make('train', train),
+    test: make('test', test),
+    vocabulary,
+    imageSide: side,
+    cacheDir,
+    cacheBytes: cache?.bytes ?? 0,
+    decoded: images.decoded,
+    reused: images.reused,
+    report: report.counts,
+    close: async () => {
+      await cache?.close();
+    },
+  };
+  if (s.attribution) loaded.attribution = s.attribution;
+  logger.info(
+    `${s.name}: ${train.items.length} train / ${test.items.length} test images, ${vocabulary.size} words` +
+      (cacheDir ? `; cache ${cacheDir} (${side} px, ${images.decoded} decoded, ${images.reused} reused)` : '; no cache'),
+  );
+  return loaded;
+}
+
+/** The images of a scan: in the cache (decoded once; a slot per item) or, without it, stat'ed at the source. */
+async function openImages(
+  options: LoadDatasetOptions, s: SourceScan, all: readonly Prepared[], side: number, report: DataReport, logger: DataLogger,
+): Promise<{ cache: ImageCache | null; cacheDir: string | null; decoded: number; reused: number; slots: Map<SourceItem, CacheSlot>; usable: Set<SourceItem> }> {
   const slots = new Map<SourceItem, CacheSlot>();
   const usable = new Set<SourceItem>();
-  if (options.cache ?? true) {
-    cacheDir = datasetCacheDir(resolveCacheRoot(options.cacheDir), s.name, s.root);
-    const built = await ImageCache.build(
-      all.map((p) => ({ key: p.item.key, image: p.item.image })),
-      {
-        dir: cacheDir,
-        side,
-        report,
-        logger,
-        label: s.name,
-        ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
-        ...(options.progress !== undefined ? { progress: options.progress } : {}),
-        ...(options.svgRenderSize !== undefined ? { svgRenderSize: options.svgRenderSize } : {}),
-      },
-    );
-    cache = built.cache;
-    decoded = built.decoded;
-    reused = built.reused;
-    built.slots.forEach((slot, i) => {
-      const item = (all[i] as Prepared).item;
-      if (slot) {
-        slots.set(item, slot);
-        usable.add(item);
-      }
-    });
-    if (s.attribution) await writeAttribution(cacheDir, s.attribution);
-  } else {
+  if (!(options.cache ?? true)) {
     await runPool(all, 32, async (p) => {
       try {
         await fingerprint(p.item.image, options.svgRenderSize);
@@ -230,92 +263,37 @@ export async function loadDataset(options: LoadDatasetOptions = {}): Promise<Loa
         report.skip('missing image', p.item.key, p.item.image.path);
       }
     });
+    return { cache: null, cacheDir: null, decoded: 0, reused: 0, slots, usable };
   }
-
-  const kept: Record<Split, Prepared[]> = {
-    train: prepared.train.filter((p) => usable.has(p.item)),
-    test: prepared.test.filter((p) => usable.has(p.item)),
-  };
-  if (s.renumberClasses) for (const split of ['train', 'test'] as const) kept[split].forEach((p, i) => (p.item.classId = i));
-
-  const readSource = cache
-    ? (item: SourceItem) => (cache as ImageCache).read(slots.get(item) as CacheSlot)
-    : async (item: SourceItem) => (await decodeImage(item.image, { side, ...(options.svgRenderSize ? { svgRenderSize: options.svgRenderSize } : {}) })).image;
-  const readImage = async (item: SourceItem) => {
-    const image = await readSource(item);
-    return item.transform ? item.transform(image) : image;
-  };
-  if (s.describe) {
-    const describe = s.describe.fn;
-    const describeSide = s.describe.side;
-    // The picture the describer sees: always at its own side, so 64, 128 and 256 px training
-    // (76, 152, 304 px caches) get the same captions and variants.
-    let readForDescribe: (item: SourceItem) => Promise<RgbImage>;
-    let describeCache: ImageCache | null = null;
-    const all = [...kept.train, ...kept.test];
-    if (describeSide === side) {
-      readForDescribe = readSource;
-    } else if (cacheDir) {
-      const quiet: DataLogger = { warn: () => undefined, info: (m) => logger.info(m) };
-      const built = await ImageCache.build(all.map((p) => ({ key: p.item.key, image: p.item.image })), {
-        // Skips were reported by the main build; only its progress lines are worth showing.
-        dir: cacheDir, side: describeSide, report: new DataReport(kind, quiet), logger: quiet, label: `${s.name} (for attribute captions)`,
-        ...(options.progress !== undefined ? { progress: options.progress } : {}),
-        ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
-        ...(options.svgRenderSize !== undefined ? { svgRenderSize: options.svgRenderSize } : {}),
-      });
-      describeCache = built.cache;
-      const describeSlots = new Map(all.map((p, i) => [p.item, built.slots[i]]));
-      readForDescribe = async (item) => {
-        const slot = describeSlots.get(item);
-        if (!slot) throw new DataError('ERR_DATA_BAD_FORMAT', `${item.key}: cannot decode ${item.image.path} at ${describeSide} px for its attribute captions`);
-        return (describeCache as ImageCache).read(slot);
-      };
-    } else {
-      readForDescribe = async (item) => (await decodeImage(item.image, { side: describeSide, ...(options.svgRenderSize ? { svgRenderSize: options.svgRenderSize } : {}) })).image;
+  const cacheDir = datasetCacheDir(resolveCacheRoot(options.cacheDir), s.name, s.root);
+  const built = await ImageCache.build(
+    all.map((p) => ({ key: p.item.key, image: p.item.image })),
+    {
+      dir: cacheDir,
+      side,
+      report,
+      logger,
+      label: s.name,
+      ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+      ...(options.progress !== undefined ? { progress: options.progress } : {}),
+      ...(options.svgRenderSize !== undefined ? { svgRenderSize: options.svgRenderSize } : {}),
+    },
+  );
+  built.slots.forEach((slot, i) => {
+    const item = (all[i] as Prepared).item;
+    if (slot) {
+      slots.set(item, slot);
+      usable.add(item);
     }
-    const variants = new Map<Prepared, Prepared[]>();
-    let nextClass = Math.max(-1, ...all.map((p) => p.item.classId)) + 1;
-    const addTokens = (into: string[][], lines: readonly string[]) => {
-      const seen = new Set(into.map((t) => t.join(' ')));
-      for (const line of lines) {
-        const tokens = tokenize(line);
-        if (tokens.length > 0 && !seen.has(tokens.join(' '))) {
-          seen.add(tokens.join(' '));
-          into.push(tokens);
-        }
-      }
-    };
-    const train = new Set(kept.train);
-    try {
-      await runPool(all, 8, async (p) => {
-        const d = describe(p.item, await readForDescribe(p.item));
-        addTokens(p.tokens, d.captions);
-        if (!train.has(p) || !d.variants?.length) return;
-        variants.set(p, d.variants.map((v) => {
-          // A copy reads its source's cache entry and repaints it.
-          const item: SourceItem = { key: `${p.item.key}~${v.suffix}`, classId: 0, image: p.item.image, transform: v.transform };
-          const slot = slots.get(p.item);
-          if (slot) slots.set(item, slot);
-          const tokens: string[][] = [];
-          addTokens(tokens, v.captions);
-          return { item, tokens };
-        }));
-      });
-    } finally {
-      await describeCache?.close();
-    }
-    // Variants go after the source items, in source order, so indices of the originals stay put.
-    for (const p of [...kept.train]) {
-      for (const v of variants.get(p) ?? []) {
-        if (v.tokens.length === 0) continue;
-        v.item.classId = nextClass++;
-        kept.train.push(v);
-      }
-    }
-  }
+  });
+  if (s.attribution) await writeAttribution(cacheDir, s.attribution);
+  return { cache: built.cache, cacheDir, decoded: built.decoded, reused: built.reused, slots, usable };
+}
 
-  const vocabulary = options.vocabulary ?? s.vocabulary ?? Vocabulary.fromTokens([...kept.train, ...kept.test].flatMap((p) => p.tokens));
+/** Each split's captions as word ids; an item left with no caption is skipped, dropped words counted. */
+function encodeSplits(
+  kept: Record<Split, Prepared[]>, vocabulary: Vocabulary, name: string, report: DataReport, logger: DataLogger,
+): Record<Split, { items: SourceItem[]; captions: number[][][] }> {
   let unknownWords = 0;
   let unknownCaptions = 0;
   const encodeSplit = (split: Split): { items: SourceItem[]; captions: number[][][] } => {
@@ -343,52 +321,14 @@ export async function loadDataset(options: LoadDatasetOptions = {}): Promise<Loa
     }
     return { items, captions };
   };
-  const train = encodeSplit('train');
-  const test = encodeSplit('test');
-  if (unknownWords > 0) logger.warn(`${s.name}: ${unknownWords} words outside the given vocabulary were dropped from ${unknownCaptions} captions`);
-  report.flush();
-
-  if (train.items.length === 0) {
-    await cache?.close();
-    throw new DataError(
-      'ERR_DATA_EMPTY',
-      `${s.name} dataset at ${s.root} has no usable training image (${test.items.length} test images)` +
-        (report.summary() ? `; ${report.summary()}` : ''),
-    );
-  }
-
-  const make = (split: Split, part: { items: SourceItem[]; captions: number[][][] }): Dataset =>
-    new SplitDataset(s.name, split, part.items, part.captions, vocabulary, side, readImage);
-
-  const loaded: LoadedDataset = {
-    name: s.name,
-    root: s.root,
-    train: make('train', train),
-    test: make('test', test),
-    vocabulary,
-    imageSide: side,
-    cacheDir,
-    cacheBytes: cache?.bytes ?? 0,
-    decoded,
-    reused,
-    report: report.counts,
-    close: async () => {
-      await cache?.close();
-    },
-  };
-  if (s.attribution) loaded.attribution = s.attribution;
-  logger.info(
-    `${s.name}: ${train.items.length} train / ${test.items.length} test images, ${vocabulary.size} words` +
-      (cacheDir ? `; cache ${cacheDir} (${side} px, ${decoded} decoded, ${reused} reused)` : '; no cache'),
-  );
-  return loaded;
+  const out = { train: encodeSplit('train'), test: encodeSplit('test') };
+  if (unknownWords > 0) logger.warn(`${name}: ${unknownWords} words outside the given vocabulary were dropped from ${unknownCaptions} captions`);
+  return out;
 }
 
 async function writeAttribution(dir: string, text: string): Promise<void> {
   const path = join(dir, 'ATTRIBUTION.txt');
   const current = await readFile(path, 'utf8').catch(() => null);
   if (current === `${text}\n`) return;
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, `${text}\n`);
-  await rename(tmp, path);
+  await writeFileAtomic(path, `${text}\n`);
 }

@@ -17,6 +17,7 @@
  * nearest OpenMoji palette colour; pure black is the outline and does not vote, OpenMoji's
  * "black" fill (#3F3F3F) does.
  */
+import { invalidArg } from '../../lib/errors.js';
 import type { RgbImage } from './types.js';
 
 /** Outline shapes the describer recognises. */
@@ -275,7 +276,7 @@ export function namesColour(name: string): boolean {
 export function recolourEmoji(image: RgbImage, from: string, to: string): RgbImage {
   const src = OPENMOJI_PALETTE[from];
   const dst = OPENMOJI_PALETTE[to];
-  if (!src || !dst) throw new RangeError(`Expected palette colours (${Object.keys(OPENMOJI_PALETTE).join(', ')}) but received '${from}' → '${to}'`);
+  if (!src || !dst) throw invalidArg(src ? 'to' : 'from', `a palette colour (${Object.keys(OPENMOJI_PALETTE).join(', ')})`, src ? to : from);
   // Palette index → offset to the replacement colour, for the entries of `from`.
   const dstEntries = PALETTE.filter((p) => p.name === to);
   const shift = new Map<number, readonly [number, number, number]>();

@@ -17,11 +17,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
 
 import { splitCaptionLines } from '../text/tokenizer.js';
-import { DataError } from './errors.js';
+import { DataError } from '../../lib/errors.js';
 import { exists, readCaptionFile } from './layout.js';
-import { runPool } from './progress.js';
+import { runPool } from '../util/pool.js';
 import type { DataReport } from './report.js';
-import { deriveSeed } from './rng.js';
+import { deriveSeed } from '../util/rng.js';
 import type { SourceItem, SourceScan, Split } from './types.js';
 
 /** Image extensions picked up in the `.txt`-per-image form. */

@@ -16,8 +16,8 @@ export { DataLoader } from './loader.js';
 export type { Batch, LoaderOptions } from './loader.js';
 export { shardBatch, shardBatchCount, type ShardSpec } from './shard.js';
 export type { Dataset, DatasetKind, Split, RgbImage, ImageRef, SourceItem, SourceScan, BBox, Described } from './types.js';
-export { DataError } from './errors.js';
-export type { DataErrorCode } from './errors.js';
+export { DataError } from '../../lib/errors.js';
+export type { DataErrorCode } from '../../lib/errors.js';
 export { DataReport, stderrLogger } from './report.js';
 export type { DataLogger, ReportCounts, SkipReason, FixReason, DropReason } from './report.js';
 export { ImageCache, CACHE_VERSION } from './cache.js';
@@ -25,9 +25,9 @@ export type { CacheIndex, CacheRequest, CacheBuildOptions, CacheBuildResult, Cac
 export { decodeImage, cacheSideFor, cubCropBox, scaledSize, DEFAULT_SVG_RENDER_SIZE } from './image.js';
 export type { DecodedImage, DecodeOptions } from './image.js';
 export { cropFlip, resizeToCHW } from './resize.js';
-export { Rng, deriveSeed } from './rng.js';
-export { readPickle } from './pickle.js';
-export type { PickleValue } from './pickle.js';
+export { Rng, deriveSeed } from '../util/rng.js';
+export { readPickle } from '../util/pickle.js';
+export type { PickleValue } from '../util/pickle.js';
 export {
   scanOpenMoji,
   selectOpenMoji,

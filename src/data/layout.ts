@@ -9,8 +9,8 @@ import { join } from 'node:path';
 
 import { splitCaptionLines } from '../text/tokenizer.js';
 import { Vocabulary, type CaptionsPickle } from '../text/vocabulary.js';
-import { DataError } from './errors.js';
-import { readPickle } from './pickle.js';
+import { DataError } from '../../lib/errors.js';
+import { readPickle } from '../util/pickle.js';
 import type { DataReport } from './report.js';
 import type { SourceItem, Split } from './types.js';
 

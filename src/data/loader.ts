@@ -2,16 +2,16 @@
 /**
  * Batches for training and evaluation (reference §1.2, §6.4): shuffle, random crop + horizontal
  * flip, the 64/128/256 pyramid made from the crop, [-1, 1] NCHW floats, one random caption per
- * image, WORDS_NUM cap, padding, length sort, and a mismatched caption per item. Batches are
+ * image, WORDS_NUM cap, padding and length sort. (The discriminators' mismatched pairs need no
+ * extra caption: the official loss pairs image k with caption k+1 of the batch.) Batches are
  * prepared `prefetch` ahead while the caller's step runs. Every random choice comes from an RNG
  * seeded by (seed, epoch, position), so a batch does not depend on timing or prefetch depth.
  */
 import { capWords, padCaptions, sortByLength, type WordsCapMode } from '../text/captions.js';
-import { DataError, checkInt, invalidOption } from './errors.js';
-import { captionNeighbours, groupByNeighbours } from './neighbours.js';
+import { checkInt, DataError, invalidArg } from '../../lib/errors.js';
 import { stderrLogger, type DataLogger } from './report.js';
 import { cropFlip, resizeToCHW } from './resize.js';
-import { Rng, deriveSeed } from './rng.js';
+import { Rng, deriveSeed } from '../util/rng.js';
 import { shardBatch, shardBatchCount, type ShardSpec } from './shard.js';
 import type { Dataset, RgbImage } from './types.js';
 
@@ -39,19 +39,6 @@ export interface LoaderOptions {
   prefetch?: number;
   /** Warning sink for images that fail to read (default stderr). */
   logger?: DataLogger;
-  /**
-   * Hard-negative batches, 0–64 (default 0: plain shuffle, as the official code): each image
-   * drawn is followed by up to this many images drawn from its max(16, 4·k) caption neighbours
-   * (see `neighbours.ts`), so a batch holds groups of images whose captions differ in a detail.
-   * Needs `shuffle`.
-   */
-  neighbours?: number;
-  /**
-   * How each item's `wrongCaptions` entry is chosen: 'random' (default; a caption of a random
-   * image of another class) or 'neighbour' (a caption of one of its caption neighbours, e.g.
-   * "red square" for a red circle: a mismatch that differs in a detail).
-   */
-  mismatch?: 'random' | 'neighbour';
   /**
    * Distributed training: this rank's part of every epoch (`src/data/shard.ts`). Every rank
    * draws the same epoch order and reads its own block of each global batch of
@@ -90,17 +77,6 @@ export interface Batch {
   captionIndices: Int32Array;
   /** Length sort applied: item k of the batch was drawn at position `order[k]`. */
   order: Int32Array;
-  /**
-   * (B, wordsNum) a caption of a different image (different class when one exists; a caption
-   * neighbour with `mismatch: 'neighbour'`), per item.
-   * The official D loss instead pairs real image k with caption k+1 of this sorted batch
-   * (reference §6.1); that variant needs only `captions`.
-   */
-  wrongCaptions: Int32Array;
-  /** Words per wrong caption (not sorted; use `sortByLength` before a packed LSTM). */
-  wrongCaptionLengths: Int32Array;
-  /** Class id of each wrong caption's image. */
-  wrongClassIds: Int32Array;
 }
 
 /** Validated loader settings. @private */
@@ -115,14 +91,12 @@ interface Settings {
   sortByLength: boolean;
   seed: number;
   prefetch: number;
-  neighbours: number;
-  mismatch: 'random' | 'neighbour';
   shard: ShardSpec;
 }
 
 function checkShard(shard: ShardSpec | undefined): ShardSpec {
   if (shard === undefined) return { rank: 0, worldSize: 1 };
-  if (shard === null || typeof shard !== 'object') throw invalidOption('{ rank, worldSize }', 'shard', shard);
+  if (shard === null || typeof shard !== 'object') throw invalidArg('shard', '{ rank, worldSize }', shard);
   const worldSize = checkInt('shard.worldSize', shard.worldSize, 1, 65536);
   return { rank: checkInt('shard.rank', shard.rank, 0, worldSize - 1), worldSize };
 }
@@ -130,10 +104,10 @@ function checkShard(shard: ShardSpec | undefined): ShardSpec {
 function settings(dataset: Dataset, o: LoaderOptions): Settings {
   const batchSize = checkInt('batchSize', o.batchSize ?? 12, 1, 4096);
   const imageSizes = o.imageSizes ?? [64, 128, 256];
-  if (!Array.isArray(imageSizes) || imageSizes.length === 0) throw invalidOption('a non-empty array of sizes', 'imageSizes', imageSizes);
+  if (!Array.isArray(imageSizes) || imageSizes.length === 0) throw invalidArg('imageSizes', 'a non-empty array of sizes', imageSizes);
   imageSizes.forEach((s, i) => {
     checkInt(`imageSizes[${i}]`, s, 4, 1024);
-    if (i > 0 && s <= (imageSizes[i - 1] as number)) throw invalidOption('ascending sizes', 'imageSizes', imageSizes.join(','));
+    if (i > 0 && s <= (imageSizes[i - 1] as number)) throw invalidArg('imageSizes', 'ascending sizes', imageSizes.join(','));
   });
   const augment = o.augment ?? true;
   const dropLast = o.dropLast ?? true;
@@ -148,18 +122,14 @@ function settings(dataset: Dataset, o: LoaderOptions): Settings {
     sortByLength: o.sortByLength ?? true,
     seed: checkInt('seed', o.seed ?? 0, 0, 0xffffffff),
     prefetch: checkInt('prefetch', o.prefetch ?? 2, 0, 64),
-    neighbours: checkInt('neighbours', o.neighbours ?? 0, 0, 64),
-    mismatch: o.mismatch ?? 'random',
     shard: checkShard(o.shard),
   };
-  if (s.mismatch !== 'random' && s.mismatch !== 'neighbour') throw invalidOption('"random" or "neighbour"', 'mismatch', s.mismatch);
-  if (s.neighbours > 0 && !s.shuffle) throw invalidOption('shuffle: true (groups are drawn from the shuffled order)', 'neighbours', s.neighbours);
-  if (s.wordsCap !== 'sample' && s.wordsCap !== 'truncate') throw invalidOption('"sample" or "truncate"', 'wordsCap', s.wordsCap);
+  if (s.wordsCap !== 'sample' && s.wordsCap !== 'truncate') throw invalidArg('wordsCap', "'sample' or 'truncate'", s.wordsCap);
   const W = s.shard.worldSize;
   if (dataset.size === 0 || (dropLast && dataset.size < batchSize * W)) {
     const need = W > 1 ? `batchSize ${batchSize} × ${W} ranks` : `batchSize ${batchSize}`;
     throw new DataError(
-      'ERR_DATA_INVALID_OPTION',
+      'ERR_DATA_EMPTY',
       `${dataset.name} ${dataset.split} has ${dataset.size} images, fewer than ${need}${dropLast ? ' (dropLast would yield no batch)' : ''}`,
     );
   }
@@ -176,7 +146,6 @@ export class DataLoader implements AsyncIterable<Batch> {
   private nextEpoch = 0;
   private readonly failed = new Set<number>();
   private readonly logger: DataLogger;
-  private neighbourLists: Int32Array[] | undefined;
 
   constructor(
     /** The dataset split to draw from. */
@@ -202,15 +171,8 @@ export class DataLoader implements AsyncIterable<Batch> {
   async *epoch(epoch: number): AsyncGenerator<Batch> {
     const { batchSize, shuffle, prefetch, dropLast, shard } = this.options;
     const n = this.dataset.size;
-    let order = Array.from({ length: n }, (_, i) => i);
+    const order = Array.from({ length: n }, (_, i) => i);
     if (shuffle) new Rng(deriveSeed(this.options.seed, epoch, 'shuffle')).shuffle(order);
-    if (this.options.neighbours > 0 || this.options.mismatch === 'neighbour') {
-      this.neighbourLists ??= captionNeighbours(this.dataset.captions, this.dataset.classIds, { count: Math.max(16, 4 * this.options.neighbours) });
-    }
-    if (this.options.neighbours > 0) {
-      const rng = new Rng(deriveSeed(this.options.seed, epoch, 'neighbours'));
-      order = groupByNeighbours(order, this.neighbourLists as Int32Array[], this.options.neighbours, (m) => rng.int(m));
-    }
     const total = this.batchesPerEpoch;
     const queue: Promise<Batch>[] = [];
     let next = 0;
@@ -264,8 +226,6 @@ export class DataLoader implements AsyncIterable<Batch> {
     const crops: RgbImage[] = [];
     const caps: number[][] = [];
     const capIdx: number[] = [];
-    const wrongCaps: number[][] = [];
-    const wrongClass: number[] = [];
     reads.forEach(({ image, index }, b) => {
       const rng = new Rng(deriveSeed(o.seed, epoch, step, first + b));
       // Crop size in stored pixels: maxSize when the cache side is the nominal int(size·76/64).
@@ -279,10 +239,6 @@ export class DataLoader implements AsyncIterable<Batch> {
       const ci = rng.int(own.length);
       capIdx.push(ci);
       caps.push(capWords(own[ci] as number[], o.wordsNum, o.wordsCap, rng));
-      const w = this.pickWrong(index, rng);
-      const wc = ds.captions[w] as readonly number[][];
-      wrongCaps.push(capWords(wc[rng.int(wc.length)] as number[], o.wordsNum, o.wordsCap, rng));
-      wrongClass.push(ds.classIds[w] as number);
     });
 
     const padded = padCaptions(caps, o.wordsNum);
@@ -290,7 +246,6 @@ export class DataLoader implements AsyncIterable<Batch> {
     const captions = new Int32Array(B * o.wordsNum);
     const captionLengths = new Int32Array(B);
     const images = o.imageSizes.map((s) => new Float32Array(B * 3 * s * s));
-    const wrong = padCaptions(perm.reduce<number[][]>((acc, p) => (acc.push(wrongCaps[p] as number[]), acc), []), o.wordsNum);
     perm.forEach((p, k) => {
       captions.set(padded.ids.subarray(p * o.wordsNum, (p + 1) * o.wordsNum), k * o.wordsNum);
       captionLengths[k] = padded.lengths[p] as number;
@@ -313,26 +268,6 @@ export class DataLoader implements AsyncIterable<Batch> {
       indices,
       captionIndices: Int32Array.from(pick(capIdx)),
       order: perm,
-      wrongCaptions: wrong.ids,
-      wrongCaptionLengths: wrong.lengths,
-      wrongClassIds: Int32Array.from(pick(wrongClass)),
     };
-  }
-
-  /** A different image: a caption neighbour with `mismatch: 'neighbour'`, else a random one of a different class when one can be found quickly. */
-  private pickWrong(index: number, rng: Rng): number {
-    const ds = this.dataset;
-    const n = ds.size;
-    if (n === 1) return index;
-    const near = this.options.mismatch === 'neighbour' ? this.neighbourLists?.[index] : undefined;
-    if (near && near.length > 0) return near[rng.int(near.length)] as number;
-    let fallback = -1;
-    for (let t = 0; t < 32; t++) {
-      const j = rng.int(n);
-      if (j === index) continue;
-      if (ds.classIds[j] !== ds.classIds[index]) return j;
-      if (fallback < 0) fallback = j;
-    }
-    return fallback >= 0 ? fallback : (index + 1) % n;
   }
 }

@@ -24,8 +24,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 import { attributeCaptions, describeEmoji, namesColour, RECOLOUR_TARGETS, recolourEmoji } from './emoji_attributes.js';
-import { DataError } from './errors.js';
-import { deriveSeed, Rng } from './rng.js';
+import { DataError, invalidArg } from '../../lib/errors.js';
+import { deriveSeed, Rng } from '../util/rng.js';
 import type { Described, RgbImage, SourceItem, SourceScan } from './types.js';
 
 /** Attribution that must travel with anything built from OpenMoji. */
@@ -164,7 +164,7 @@ export async function scanOpenMoji(options: OpenMojiOptions = {}): Promise<Sourc
   let selected = selectOpenMoji(records);
   const skinTones = options.skinTones ?? 'all';
   if (skinTones !== 'all' && skinTones !== 'base') {
-    throw new DataError('ERR_DATA_INVALID_OPTION', `Expected 'all' or 'base' for skinTones but received ${JSON.stringify(skinTones)}`);
+    throw invalidArg('skinTones', "'all' or 'base'", skinTones);
   }
   if (skinTones === 'base') selected = selected.filter((r) => !r.skintone_base_hexcode || r.skintone_base_hexcode === r.hexcode);
   const baseOf = (r: OpenMojiRecord): string => r.skintone_base_hexcode || r.hexcode;
@@ -195,7 +195,7 @@ export async function scanOpenMoji(options: OpenMojiOptions = {}): Promise<Sourc
   const scan: SourceScan = { name: 'openmoji', root: dir, train, test, captionsPerImage: 10, attribution: OPENMOJI_ATTRIBUTION };
   const recolour = options.recolour ?? 0;
   if (!Number.isInteger(recolour) || recolour < 0 || recolour > RECOLOUR_TARGETS.length - 1) {
-    throw new DataError('ERR_DATA_INVALID_OPTION', `Expected an integer between 0 and ${RECOLOUR_TARGETS.length - 1} for recolour but received ${JSON.stringify(options.recolour)}`);
+    throw invalidArg('recolour', `an integer between 0 and ${RECOLOUR_TARGETS.length - 1}`, options.recolour);
   }
   if (options.attributeCaptions ?? true) {
     const names = new Map(selected.map((r) => [r.hexcode, r.annotation.trim()]));

@@ -6,7 +6,7 @@
  * collectives line up), and the union of step s over the ranks is exactly the batch a single
  * process with batch size B·W reads at step s, item for item (same augmentation seeds), which
  * is what makes W processes train like one on the global batch. Blocks rather than strides
- * (torch's DistributedSampler) keep the loader's neighbour groups on one rank.
+ * (torch's DistributedSampler): a rank's batch is one slice of the single process's batch.
  * Without dropLast the order is padded to a multiple of W by wrapping around, as
  * DistributedSampler does, so every rank still gets the same count.
  */

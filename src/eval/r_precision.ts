@@ -6,7 +6,7 @@
  * the true caption ranking first (R = 1). Reported as mean ± std over `groups` equal groups.
  */
 import { invalidArg } from '../../lib/errors.js';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../util/rng.js';
 
 export interface RPrecisionOptions {
   /** Candidates per query, the true caption included. Default: 100. */

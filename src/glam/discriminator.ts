@@ -43,11 +43,10 @@ export class Discriminator extends Module {
 
   /**
    * The discriminator loss on detached fakes (runs on a worker thread). The mismatched-caption
-   * term pairs real image k with sentence k+1 (official) or, given `wrongSentEmb` (B, efDim),
-   * with row k of it: a caption the loader chose for that image (see `train.mismatch`).
+   * term pairs real image k with sentence k+1 of the batch, as the official code does.
    */
-  async dLoss(real: Tensor, fake: Tensor, sentEmb: Tensor, wrongSentEmb?: Tensor): Promise<DiscriminatorLoss> {
-    const out = await this.callAsync('d_loss', { real, fake, sent_emb: sentEmb, ...(wrongSentEmb ? { wrong_sent_emb: wrongSentEmb } : {}) });
+  async dLoss(real: Tensor, fake: Tensor, sentEmb: Tensor): Promise<DiscriminatorLoss> {
+    const out = await this.callAsync('d_loss', { real, fake, sent_emb: sentEmb });
     return { errD: out.errD, parts: out };
   }
 

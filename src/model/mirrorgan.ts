@@ -16,7 +16,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { MirrorganError } from '../../lib/errors.js';
+import { invalidArg, MirrorganError } from '../../lib/errors.js';
 import { manualSeed } from '../../lib/runtime.js';
 import { dispose, randn, tensor, tidy, zeros, type Device, type Tensor } from '../../lib/tensor.js';
 import { resolveConfig, type MirrorGANConfig, type ResolveOptions } from '../config/index.js';
@@ -155,7 +155,7 @@ export class MirrorGAN {
   /** Captions -> length-sorted (B, T) int64 ids and (B,) lengths for the text encoder; row k is caption order[k]. */
   #tokens(captions: string[]): { ids: Tensor; lengths: Tensor; order: Int32Array; unknown: string[][] } {
     if (!Array.isArray(captions) || captions.length === 0 || !captions.every((c) => typeof c === 'string')) {
-      throw new MirrorganError('ERR_INVALID_ARG', 'Expected a non-empty array of strings for captions');
+      throw invalidArg('captions', 'a non-empty array of strings', captions);
     }
     const W = 25;
     const enc = encodeCaptions(this.vocabulary, captions, W);
@@ -196,8 +196,8 @@ export class MirrorGAN {
    * gutters (as the training sample grids); returns the path.
    */
   static async writeGrid(file: string, images: GeneratedImage[], cols: number): Promise<string> {
-    if (!Number.isInteger(cols) || cols < 1) throw new MirrorganError('ERR_INVALID_ARG', `Expected a positive integer for cols but received ${cols}`);
-    if (images.length === 0) throw new MirrorganError('ERR_INVALID_ARG', 'Expected at least one image for the grid');
+    if (!Number.isInteger(cols) || cols < 1) throw invalidArg('cols', 'a positive integer', cols);
+    if (!Array.isArray(images) || images.length === 0) throw invalidArg('images', 'at least one image for the grid', images);
     const S = images[0].size;
     const c = Math.min(cols, images.length);
     const rows = Math.ceil(images.length / c);

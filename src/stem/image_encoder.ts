@@ -9,7 +9,7 @@
  * - {@link CompactImageEncoder}: `CNN_ENCODER_COMPACT`, a small CNN trained from scratch
  *   (8 x 8 regions by default) for CPU-sized runs.
  */
-import { invalidArg } from '../../lib/errors.js';
+import { checkInt, invalidArg } from '../../lib/errors.js';
 import { Module, type ForwardOptions } from '../../lib/module.js';
 import type { Tensor } from '../../lib/tensor.js';
 import { IMAGE_ENCODER_KEYS, withSchemaDefaults } from '../config/module_options.js';
@@ -28,12 +28,6 @@ export interface ImageEncoder extends Module {
   encode(images: Tensor, options?: ForwardOptions): ImageEncoding;
   /** {@link encode} on a worker thread. */
   encodeAsync(images: Tensor, options?: ForwardOptions): Promise<ImageEncoding>;
-}
-
-function checkInt(name: string, value: unknown, min: number, max: number): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalidArg(name, `integer between ${min} and ${max}`, value);
-  }
 }
 
 function toEncoding(out: Record<string, Tensor>): ImageEncoding {

@@ -14,7 +14,7 @@ export {
   type CompactImageEncoderOptions, type ImageEncoder, type ImageEncoding, type InceptionImageEncoderOptions,
 } from './image_encoder.js';
 export {
-  clipGradNorm, clipGradNormAsync, DAMSM_FILES, loadDamsmImageEncoder, pretrainDamsm, top1Hits,
-  type ClipGradNormOptions, type DamsmEpochRecord, type DamsmIterationInfo, type DamsmLosses, type DamsmRunConfig,
+  DAMSM_FILES, loadDamsmImageEncoder, pretrainDamsm, top1Hits,
+  type DamsmEpochRecord, type DamsmIterationInfo, type DamsmLosses, type DamsmRunConfig,
   type DamsmState, type DamsmValidation, type PretrainDamsmCallbacks, type PretrainDamsmOptions, type PretrainDamsmSummary,
 } from './pretrain_damsm.js';

@@ -10,7 +10,7 @@
  * const { wordsEmb, sentEmb, mask } = enc.encode(captions, capLens);  // (B,256,T), (B,256), (B,T)
  * ```
  */
-import { invalidArg } from '../../lib/errors.js';
+import { checkInt, invalidArg } from '../../lib/errors.js';
 import { Module, type ForwardOptions } from '../../lib/module.js';
 import type { Tensor } from '../../lib/tensor.js';
 import { TEXT_ENCODER_KEYS, withSchemaDefaults } from '../config/module_options.js';
@@ -48,12 +48,6 @@ export interface TextEncoding {
   sentEmb: Tensor;
   /** (B, T) bool, true where the caption holds padding (captions == 0, cut to T columns). */
   mask: Tensor;
-}
-
-function checkInt(name: string, value: unknown, min: number, max: number): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalidArg(name, `integer between ${min} and ${max}`, value);
-  }
 }
 
 /** Validates {@link TextEncoderOptions} and fills in the defaults. */

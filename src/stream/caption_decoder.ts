@@ -11,7 +11,7 @@
  * decodeCaptions(dec.beam(features, { beamSize: 3 }), vocab);  // ['a red apple', ...]
  * ```
  */
-import { invalidArg } from '../../lib/errors.js';
+import { checkInt, invalidArg } from '../../lib/errors.js';
 import { callNative, Module, type ForwardOptions } from '../../lib/module.js';
 import { dispose, type Tensor } from '../../lib/tensor.js';
 import { CAPTION_DECODER_KEYS, captionDecoderOptions, withSchemaDefaults } from '../config/module_options.js';
@@ -68,12 +68,6 @@ export interface BeamOptions extends GreedyOptions {
   beamSize?: number;
   /** Rank complete captions by logp / steps^lengthPenalty (0 = plain sum). Default: 0. */
   lengthPenalty?: number;
-}
-
-function checkInt(name: string, value: unknown, min: number, max: number): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalidArg(name, `integer between ${min} and ${max}`, value);
-  }
 }
 
 /** Validates {@link CaptionDecoderOptions} and fills in the defaults. */

@@ -9,7 +9,7 @@
  * const features = enc.encode(images);  // (B, 256) from (B, 3, H, W) in [-1, 1]
  * ```
  */
-import { invalidArg, MirrorganError } from '../../lib/errors.js';
+import { checkInt, invalidArg, MirrorganError } from '../../lib/errors.js';
 import { Module, type ForwardOptions } from '../../lib/module.js';
 import { loadSafetensors } from '../../lib/safetensors.js';
 import { dispose, type Tensor } from '../../lib/tensor.js';
@@ -43,12 +43,6 @@ export interface CaptionEncoderOptions {
 
 /** {@link CaptionEncoderOptions} with every default filled in. */
 export type ResolvedCaptionEncoderOptions = Required<CaptionEncoderOptions>;
-
-function checkInt(name: string, value: unknown, min: number, max: number): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalidArg(name, `integer between ${min} and ${max}`, value);
-  }
-}
 
 /** Validates {@link CaptionEncoderOptions} and fills in the defaults. */
 export function resolveCaptionEncoderOptions(options: CaptionEncoderOptions = {}): ResolvedCaptionEncoderOptions {

@@ -13,7 +13,7 @@
  * The file names follow the official `caption_cnn_path` / `caption_rnn_path` (`cnn_encoder.ckpt`,
  * `rnn_decoder.ckpt`). Every file is written to a temporary name and renamed.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { MirrorganError } from '../../lib/errors.js';
@@ -21,6 +21,7 @@ import { Vocabulary } from '../text/vocabulary.js';
 import { CaptionDecoder, type ResolvedCaptionDecoderOptions } from './caption_decoder.js';
 import { CaptionEncoder, type ResolvedCaptionEncoderOptions } from './caption_encoder.js';
 import { assertSameVocabulary } from './vocabulary_check.js';
+import { writeJsonAtomic } from '../util/atomic.js';
 import { pathExists } from '../util/fs.js';
 
 /** File names inside a captioner directory. */
@@ -115,8 +116,5 @@ export async function saveCaptioner(dir: string, captioner: Captioner): Promise<
   await encoder.save(join(dir, CAPTIONER_FILES.encoder), meta);
   await decoder.save(join(dir, CAPTIONER_FILES.decoder), meta);
   await vocabulary.save(join(dir, CAPTIONER_FILES.vocabulary));
-  const path = join(dir, CAPTIONER_FILES.config);
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(config, null, 1)}\n`);
-  await rename(tmp, path);
+  await writeJsonAtomic(join(dir, CAPTIONER_FILES.config), config);
 }

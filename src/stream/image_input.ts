@@ -6,14 +6,14 @@
  */
 import { extname } from 'node:path';
 
-import { MirrorganError } from '../../lib/errors.js';
+import { invalidArg, MirrorganError } from '../../lib/errors.js';
 import { tensor, type Tensor } from '../../lib/tensor.js';
 import { cacheSideFor, decodeImage } from '../data/image.js';
 import { cropFlip, resizeToCHW } from '../data/resize.js';
 
 /** Reads image files into one (B, 3, side, side) float tensor in [-1, 1]. */
 export async function readCaptionImages(paths: readonly string[], side: number): Promise<Tensor> {
-  if (paths.length === 0) throw new MirrorganError('ERR_INVALID_ARG', 'Expected at least one image path');
+  if (!Array.isArray(paths) || paths.length === 0) throw invalidArg('paths', 'at least one image path', paths);
   const plane = 3 * side * side;
   const out = new Float32Array(paths.length * plane);
   await Promise.all(

@@ -16,9 +16,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import cliProgress from 'cli-progress';
-
-import { invalidArg, MirrorganError } from '../../lib/errors.js';
+import { checkInt, invalidArg, MirrorganError } from '../../lib/errors.js';
 import { captionDecoderOptions, captionEncoderOptions } from '../config/module_options.js';
 import { openMojiOptionsOf, type MirrorGANConfig } from '../config/schema.js';
 import { Adam } from '../../lib/optim.js';
@@ -30,6 +28,7 @@ import { stderrLogger, type DataLogger } from '../data/report.js';
 import type { OpenMojiOptions } from '../data/openmoji.js';
 import type { DatasetKind } from '../data/types.js';
 import type { Vocabulary } from '../text/vocabulary.js';
+import { ProgressReporter, progressModeOf } from '../util/progress.js';
 import { corpusBleu } from './bleu.js';
 import { CaptionDecoder, type CaptionDecoderOptions } from './caption_decoder.js';
 import { CaptionEncoder, type CaptionEncoderOptions } from './caption_encoder.js';
@@ -124,13 +123,6 @@ export interface PretrainStreamResult {
   stopped: boolean;
 }
 
-function checkInt(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalidArg(name, `integer between ${min} and ${max}`, value);
-  }
-  return value;
-}
-
 /** A batch's tensors: images (B, 3, S, S), captions (B, wordsNum) int64, lengths (B,) int64. */
 function batchTensors(batch: Batch): { images: Tensor; captions: Tensor; capLens: Tensor } {
   const s = batch.imageSizes[0]!;
@@ -144,34 +136,6 @@ function batchTensors(batch: Batch): { images: Tensor; captions: Tensor; capLens
 /** Steps per caption the decoder is trained on (the end token adds one). */
 function tokensOf(batch: Batch, endToken: boolean): number {
   return batch.captionLengths.reduce((a, l) => a + l, 0) + (endToken ? batch.batchSize : 0);
-}
-
-interface Progress {
-  tick(ce: number): void;
-  stop(): void;
-}
-
-function startProgress(label: string, total: number, logger: DataLogger, mode: boolean | 'auto'): Progress {
-  if (mode === true || (mode === 'auto' && process.stderr.isTTY === true)) {
-    const bar = new cliProgress.SingleBar(
-      { format: `${label} [{bar}] {value}/{total} | CE {ce} | eta {eta_formatted}`, stream: process.stderr, hideCursor: true },
-      cliProgress.Presets.shades_classic,
-    );
-    bar.start(total, 0, { ce: '-' });
-    return { tick: (ce) => bar.increment(1, { ce: ce.toFixed(3) }), stop: () => bar.stop() };
-  }
-  let done = 0, sum = 0, last = Date.now();
-  return {
-    tick(ce) {
-      done++;
-      sum += ce;
-      if (Date.now() - last >= 10_000 && done < total) {
-        last = Date.now();
-        logger.info(`${label}: ${done}/${total} steps, mean CE ${(sum / done).toFixed(3)}`);
-      }
-    },
-    stop() {},
-  };
 }
 
 interface Evaluation {
@@ -280,7 +244,13 @@ export async function pretrainStream(options: PretrainStreamOptions, callbacks: 
       const t0 = Date.now();
       encoder.train();
       decoder.train();
-      const progress = startProgress(`epoch ${epoch + 1}/${epochs}`, train.batchesPerEpoch, logger, options.progress ?? 'auto');
+      const label = `epoch ${epoch + 1}/${epochs}`;
+      const progress = new ProgressReporter({
+        total: train.batchesPerEpoch, mode: progressModeOf(options.progress), lineAtEnd: false, write: (line) => logger.info(line),
+        bar: `${label} [{bar}] {value}/{total} | CE {ce} | eta {remaining}`,
+        line: `${label}: {value}/{total} steps, mean CE {meanCe}`,
+        fields: { ce: '-', meanCe: '-' },
+      });
       let ceSum = 0, tokens = 0, step = 0;
       for await (const batch of train.epoch(epoch)) {
         const ce = tidy(() => {
@@ -295,7 +265,7 @@ export async function pretrainStream(options: PretrainStreamOptions, callbacks: 
         const n = tokensOf(batch, decoder.options.endToken);
         ceSum += ce * n;
         tokens += n;
-        progress.tick(ce);
+        progress.increment({ ce: ce.toFixed(3), meanCe: (ceSum / tokens).toFixed(3) });
         callbacks.onStep?.({ epoch: epoch + 1, step: ++step, steps: train.batchesPerEpoch, ce });
         if (options.signal?.aborted) break;
       }

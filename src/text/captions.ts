@@ -2,7 +2,7 @@
 /**
  * Caption length cap, padding, batch length sort and mask (reference §1.2).
  */
-import type { Rng } from '../data/rng.js';
+import type { Rng } from '../util/rng.js';
 import type { Vocabulary } from './vocabulary.js';
 
 /** How captions longer than WORDS_NUM are shortened. */

@@ -5,10 +5,11 @@
  * model weights so a checkpoint is self-contained, and can be read from AttnGAN's
  * `captions.pickle` so converted checkpoints keep their word ids.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 
-import { DataError } from '../data/errors.js';
-import { readPickle } from '../data/pickle.js';
+import { DataError, invalidArg } from '../../lib/errors.js';
+import { readPickle } from '../util/pickle.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import { tokenize } from './tokenizer.js';
 
 /** The padding token at index 0. */
@@ -194,7 +195,7 @@ export class Vocabulary {
       const id = ids[i] as number;
       if (id === 0) break;
       const w = this.words[id];
-      if (w === undefined) throw new DataError('ERR_DATA_INVALID_OPTION', `Word id ${id} is outside the vocabulary (size ${this.size})`);
+      if (w === undefined) throw invalidArg('ids', `word ids between 0 and ${this.size - 1} (the vocabulary's size is ${this.size})`, id);
       out.push(w);
     }
     return out;
@@ -205,10 +206,8 @@ export class Vocabulary {
     return { format: 'mirrorgan-vocabulary', version: 1, words: [...this.words] };
   }
 
-  /** Writes the JSON form atomically (temporary file, then rename). */
+  /** Writes the JSON form atomically. */
   async save(path: string): Promise<void> {
-    const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-    await writeFile(tmp, `${JSON.stringify(this.toJSON())}\n`);
-    await rename(tmp, path);
+    await writeFileAtomic(path, `${JSON.stringify(this.toJSON())}\n`);
   }
 }

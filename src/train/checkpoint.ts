@@ -7,18 +7,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { MirrorganError } from '../../lib/errors.js';
+import { writeJsonAtomic } from '../util/atomic.js';
 
 /** One thing to write into a checkpoint folder (a module, an optimizer, ...). */
 export interface CheckpointPart {
   file: string;
   save(path: string): Promise<void>;
-}
-
-/** Writes JSON atomically (temp file + rename). */
-export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await fs.writeFile(tmp, JSON.stringify(value, null, 1) + '\n');
-  await fs.rename(tmp, file);
 }
 
 export async function saveCheckpoint(

@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { MirrorganError } from '../../lib/errors.js';
+import { DataError, MirrorganError } from '../../lib/errors.js';
 import { callNative, type Module } from '../../lib/module.js';
 import { Adam } from '../../lib/optim.js';
 import { manualSeed } from '../../lib/runtime.js';
@@ -20,12 +20,13 @@ import { DataLoader, type Batch, type Dataset } from '../data/index.js';
 import { Discriminator } from '../glam/discriminator.js';
 import { Generator } from '../glam/generator.js';
 import { damsmSentLoss, damsmWordsLoss, type ImageEncoder, type TextEncoder } from '../stem/index.js';
-import { encodeCaptions, sortByLength, type Vocabulary } from '../text/index.js';
+import { encodeCaptions, type Vocabulary } from '../text/index.js';
+import { writeJsonAtomic } from '../util/atomic.js';
+import { ProgressReporter } from '../util/progress.js';
 import { batchTensors } from './batch_tensors.js';
 import { generatorLoss, generatorLossWeights } from './generator_loss.js';
-import { latestCheckpoint, readState, saveCheckpoint, writeJsonAtomic } from './checkpoint.js';
+import { latestCheckpoint, readState, saveCheckpoint } from './checkpoint.js';
 import { MetricsLog } from './metrics_log.js';
-import { Progress } from './progress.js';
 import { writeSampleGrid } from './samples.js';
 
 /**
@@ -208,29 +209,6 @@ export class GanTrainer {
     return this.#deps.textEncoder.encode(captions, capLens, { grad: false, checkFinite: false });
   }
 
-  /**
-   * Sentence features of the batch's `wrongCaptions`, row k for item k: the text encoder needs
-   * them sorted by length, so they are encoded sorted and put back in batch order.
-   */
-  wrongSentences(batch: Batch): Tensor {
-    const B = batch.batchSize;
-    const W = batch.wordsNum;
-    const order = sortByLength(batch.wrongCaptionLengths);
-    const T = Math.max(1, batch.wrongCaptionLengths[order[0] as number] as number);
-    const ids = new BigInt64Array(B * T);
-    const lens = new BigInt64Array(B);
-    const back = new BigInt64Array(B);
-    order.forEach((p, k) => {
-      for (let t = 0; t < T; t++) ids[k * T + t] = BigInt(batch.wrongCaptions[p * W + t] as number);
-      lens[k] = BigInt(batch.wrongCaptionLengths[p] as number);
-      back[p] = BigInt(k);
-    });
-    return tidy(() => {
-      const enc = this.#encode(tensor(ids, [B, T], { device: this.device }), tensor(lens, [B], { device: this.device }));
-      return enc.sentEmb.indexSelect(0, tensor(back, [B], { device: this.device }));
-    });
-  }
-
   /** One MirrorGAN iteration on `batch`; returns the losses. */
   async step(batch: Batch): Promise<Record<string, number>> {
     const c = this.config;
@@ -246,13 +224,11 @@ export class GanTrainer {
       owned.push(z);
       const fake = await this.netG.generateAsync({ z, sentEmb: text.sentEmb, wordsEmb: text.wordsEmb, mask: text.mask }, { checkFinite: false });
       owned.push(fake);
-      const wrong = c.train.mismatch === 'shift' || c.train.mismatch === undefined ? undefined : this.wrongSentences(batch);
-      if (wrong) owned.push(wrong);
 
       // ---- discriminators: one update per stage (fakes detached inside d_loss) ----
       for (let i = 0; i < this.netsD.length; i++) {
         this.optimizersD[i].zeroGrad();
-        const { errD, parts } = await this.netsD[i].dLoss(bt.images[i], fake.images[i], text.sentEmb, wrong);
+        const { errD, parts } = await this.netsD[i].dLoss(bt.images[i], fake.images[i], text.sentEmb);
         owned.push(parts);
         await errD.backwardAsync();
         await this.optimizersD[i].stepAsync();
@@ -319,7 +295,7 @@ export class GanTrainer {
       }
     }
     const captions = [...probes, ...drawn];
-    if (captions.length === 0) throw new MirrorganError('ERR_DATA_EMPTY', 'no captions for the sample grid');
+    if (captions.length === 0) throw new DataError('ERR_DATA_EMPTY', 'no captions for the sample grid');
     const enc = encodeCaptions(this.#deps.vocabulary, captions, this.config.text.wordsNum);
     const B = captions.length;
     const T = enc.lengths[0] as number;
@@ -388,15 +364,18 @@ export class GanTrainer {
     const c = this.config;
     const loader = new DataLoader(this.#deps.train, {
       batchSize: c.train.batchSize, imageSizes: this.netG.sizes, wordsNum: c.text.wordsNum, seed: c.train.seed, prefetch: 2,
-      neighbours: c.train.neighbours ?? 0, mismatch: c.train.mismatch === 'neighbour' ? 'neighbour' : 'random',
     });
     const perEpoch = loader.batchesPerEpoch;
-    if (perEpoch === 0) throw new MirrorganError('ERR_DATA_EMPTY', `the training split has fewer images than one batch (${c.train.batchSize})`);
+    if (perEpoch === 0) throw new DataError('ERR_DATA_EMPTY', `the training split has fewer images than one batch (${c.train.batchSize})`);
     const total = this.totalIterations(perEpoch);
     await writeJsonAtomic(path.join(this.runDir, 'config.json'), c);
     await this.#deps.vocabulary.save(path.join(this.runDir, 'vocabulary.json'));
     const metrics = new MetricsLog(path.join(this.runDir, 'metrics.jsonl'));
-    const progress = new Progress('train', total, this.iteration, { enabled: options.progress ?? true });
+    const progress = new ProgressReporter({
+      total, start: this.iteration, mode: options.progress ?? true ? 'auto' : 'off', intervalMs: 5000,
+      bar: 'train {bar} {value}/{total} | ep {epoch} | {losses} | {rate} it/s | eta {remaining}',
+      line: 'iter {value}/{total} epoch {epoch} {losses} {rate} it/s eta {remaining}',
+    });
     const t0 = Date.now();
     const startIt = this.iteration;
     let last: Record<string, number> = {};
@@ -422,7 +401,7 @@ export class GanTrainer {
           const lr: Record<string, number> = { G: this.optimizerG.lr };
           this.optimizersD.forEach((o, i) => (lr[`D${i}`] = o.lr));
           metrics.write({ type: 'iteration', iteration: this.iteration, epoch: this.epoch, time: Date.now() / 1000, elapsed, itPerSec, lr, loss: last });
-          progress.update({ iteration: this.iteration, total, epoch: this.epoch, itPerSec, losses: { D: last.D0 ?? 0, G: last.G_total ?? 0 } });
+          progress.update(this.iteration, { epoch: String(this.epoch), losses: `D ${(last.D0 ?? 0).toFixed(3)} G ${(last.G_total ?? 0).toFixed(3)}` });
           await callbacks.onIteration?.({ iteration: this.iteration, epoch: this.epoch, losses: last, itPerSec, elapsed });
           if (this.iteration % c.train.sampleInterval === 0) {
             const file = await this.sample();

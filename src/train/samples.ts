@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Tensor } from '../../lib/tensor.js';
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 
 export interface SampleGridInfo {
   iteration: number;
@@ -58,9 +59,7 @@ export async function writeSampleGrid(
   const { png, rows, cols: c } = await imagesToPng(images, options.cols ?? 4, options.order);
   const base = path.join(dir, `iter_${String(iteration).padStart(6, '0')}`);
   const info: SampleGridInfo = { iteration, epoch, rows, cols: c, imageSize: images.shape[3], captions };
-  await fs.writeFile(`${base}.png.tmp`, png);
-  await fs.rename(`${base}.png.tmp`, `${base}.png`);
-  await fs.writeFile(`${base}.json.tmp`, JSON.stringify(info, null, 1));
-  await fs.rename(`${base}.json.tmp`, `${base}.json`);
+  await writeFileAtomic(`${base}.png`, png);
+  await writeJsonAtomic(`${base}.json`, info);
   return `${base}.png`;
 }

@@ -40,3 +40,18 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
   await writeFileAtomic(file, JSON.stringify(value, null, 1) + '\n');
 }
+
+/**
+ * Files committed together by a later commit point (a state file naming their epoch) are first
+ * written whole under `pendingPath(file)`; after the commit point is written, commitPending()
+ * moves each into place. A crash in between leaves a pending file that the next start either
+ * commits (its epoch is the committed one) or drops: see src/stem/damsm/state.ts.
+ */
+export function pendingPath(file: string): string {
+  return `${file}.pending`;
+}
+
+/** Moves `pendingPath(file)` over `file` (the last move of a multi-file commit). */
+export async function commitPending(file: string): Promise<void> {
+  await fs.rename(pendingPath(file), file);
+}

@@ -26,7 +26,7 @@ describe('CLI errors: one line, a code, a non-zero exit', () => {
   it('`data` exits 2 on a bad option and 1 on missing data (it used to exit 0 after printing the error)', async () => {
     const usage = await cli(['data', 'info', '--dataset', 'cub', '--cache', tmp.dir]);
     expect(usage.status).toBe(2);
-    expectOneLineError(usage.stderr, 'ERR_DATA_INVALID_OPTION');
+    expectOneLineError(usage.stderr, 'ERR_INVALID_ARG');
     const empty = path.join(tmp.dir, 'empty-folder-dataset');
     fs.mkdirSync(empty);
     const missing = await cli(['data', 'info', '--dataset', 'folder', '--root', empty, '--cache', tmp.dir]);

@@ -148,4 +148,22 @@ describe('configuration', () => {
     const f = yml('config.json', JSON.stringify(c));
     expect(resolveConfig({ files: [f] })).toEqual(c);
   });
+
+  it('ignores the retired hard-negative keys with one note per source, and resolves as without them', () => {
+    const c = resolveConfig({ set: ['train.seed=9'] });
+    const old = JSON.parse(JSON.stringify(c));
+    Object.assign(old.train, { mismatch: 'neighbour', neighbours: 3 });
+    old.damsm.neighbours = 3;
+    const f = yml('old-config.json', JSON.stringify(old));
+    const notes: string[] = [];
+    const onNote = (m: string) => void notes.push(m);
+    expect(resolveConfig({ files: [f], onNote })).toEqual(c);
+    expect(resolveConfig({ set: ['train.seed=9', 'train.mismatch=random'], onNote })).toEqual(c);
+    expect(notes).toEqual([
+      `${f}: ignoring retired keys train.mismatch, train.neighbours, damsm.neighbours (hard-negative experiments; the official shifted mismatch is used)`,
+      '--set: ignoring retired key train.mismatch (hard-negative experiments; the official shifted mismatch is used)',
+    ]);
+    expect(resolveConfig({ set: ['train.seed=9'], onNote })).toEqual(c);
+    expect(notes).toHaveLength(2);
+  });
 });

@@ -120,7 +120,7 @@ describe('bad data', () => {
     await expect(loadDataset({ dataset: 'folder', root: dir, imageSize: 0 })).rejects.toThrow(
       'Expected integer between 8 and 1024 for imageSize but received 0 of type number',
     );
-    await expect(loadDataset({ dataset: 'imagenet' as never })).rejects.toMatchObject({ code: 'ERR_DATA_INVALID_OPTION' });
+    await expect(loadDataset({ dataset: 'imagenet' as never })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
     await expect(loadDataset({ dataset: 'folder' })).rejects.toThrow(/for root/);
   });
 });

@@ -101,7 +101,8 @@ describe('emoji attributes (outline shape and main colour from pixels)', () => {
     expect(changed).toBeGreaterThan(heart.width * heart.height * 0.15); // the heart fills about a quarter
     const face = describeEmoji(recolourEmoji(await emoji('1F600'), 'yellow', 'black'))!;
     expect([face.shape, face.colour]).toEqual(['circle', 'black']);
-    expect(() => recolourEmoji(heart, 'red', 'teal')).toThrow(/palette colours .* 'red' → 'teal'/);
+    expect(() => recolourEmoji(heart, 'red', 'teal')).toThrow(/^Expected a palette colour \(.*\) for to but received 'teal' of type string$/);
+    expect(() => recolourEmoji(heart, 'teal', 'red')).toThrowError(expect.objectContaining({ code: 'ERR_INVALID_ARG', message: expect.stringMatching(/for from but received 'teal'/) }));
   });
 });
 
@@ -194,6 +195,6 @@ describe('attribute captions in the built-in dataset', () => {
     const half = await load(2, 0.5);
     expect(half.test.keys.some((k) => k.includes('~'))).toBe(false);
     await half.close();
-    await expect(load(8)).rejects.toMatchObject({ code: 'ERR_DATA_INVALID_OPTION', message: expect.stringMatching(/between 0 and 7 for recolour/) });
+    await expect(load(8)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringMatching(/between 0 and 7 for recolour/) });
   });
 });

@@ -68,7 +68,7 @@ describe('OpenMoji built-in dataset', () => {
     const annotations = new Set(items(base).map((i) => byHex.get(i.key)!.annotation));
     for (const c of OPENMOJI_PROBE_CAPTIONS) expect(annotations.has(c), c).toBe(true);
     await expect(scanOpenMoji({ skinTones: 'some' as never })).rejects.toMatchObject({
-      code: 'ERR_DATA_INVALID_OPTION', message: expect.stringContaining("Expected 'all' or 'base' for skinTones"),
+      code: 'ERR_INVALID_ARG', message: "Expected 'all' or 'base' for skinTones but received 'some' of type string",
     });
   });
 

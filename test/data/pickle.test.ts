@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { describe, expect, it } from 'vitest';
 
-import { readPickle } from '../../src/data/pickle.js';
+import { readPickle } from '../../src/util/pickle.js';
 import { NpInt, PyStr, writePickle } from './helpers.js';
 
 describe('readPickle', () => {

@@ -28,11 +28,11 @@ describe('readLaunchEnv', () => {
   });
 
   it('names the variable that is missing or wrong', () => {
-    expect(() => readLaunchEnv({ ...torchrun, MASTER_ADDR: undefined })).toThrow(/for MASTER_ADDR but received a value of type undefined/);
+    expect(() => readLaunchEnv({ ...torchrun, MASTER_ADDR: undefined })).toThrow(/for MASTER_ADDR but received undefined of type undefined/);
     expect(() => readLaunchEnv({ ...torchrun, RANK: '4' })).toThrow("Expected an integer between 0 and 3 for RANK but received '4' of type string");
     expect(() => readLaunchEnv({ ...torchrun, WORLD_SIZE: 'two' })).toThrow(/for WORLD_SIZE but received 'two'/);
     expect(() => readLaunchEnv({ ...torchrun, MASTER_PORT: '70000' })).toThrow(/between 1 and 65535 for MASTER_PORT/);
-    expect(() => readLaunchEnv({ ...torchrun, RANK: undefined })).toThrow(/for RANK but received a value of type undefined/);
+    expect(() => readLaunchEnv({ ...torchrun, RANK: undefined })).toThrow(/for RANK but received undefined of type undefined/);
     expect(() => readLaunchEnv({ ...torchrun, MIRRORGAN_DIST_TIMEOUT: '0' })).toThrow(/seconds > 0 for MIRRORGAN_DIST_TIMEOUT/);
   });
 

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Command, CommanderError } from 'commander';
 import { program } from '../../src/cli/main.js';
-import { defaults, FIELDS, IGNORED_OFFICIAL, setField } from '../../src/config/schema.js';
+import { defaults, FIELDS, IGNORED_OFFICIAL, RETIRED_KEYS, setField } from '../../src/config/schema.js';
 import { repoRoot } from '../helpers/parity.js';
 
 export interface DocCommand {
@@ -172,7 +172,7 @@ export function checkMirrorgan(args: string[], complete: boolean): string | null
 export function checkConfigSetting(setting: string): string | null {
   const eq = setting.indexOf('=');
   if (eq < 0) {
-    const known = FIELDS.some((f) => f.key === setting || f.official === setting || f.formerly === setting) || IGNORED_OFFICIAL.has(setting);
+    const known = FIELDS.some((f) => f.key === setting || f.official === setting || f.formerly === setting) || IGNORED_OFFICIAL.has(setting) || RETIRED_KEYS.has(setting);
     return known ? null : `Unknown config field '${setting}'`;
   }
   try {

@@ -4,12 +4,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as lib from '../../lib/index.js';
+import * as evaluation from '../../src/eval/index.js';
 import * as root from '../../src/index.js';
 import { repoRoot } from '../helpers/parity.js';
 import { docFiles } from './commands.js';
 import { checkLinks, configMentions, headingSlug, packageImports } from './links.js';
 
-const EXPORTS: Record<string, Record<string, unknown>> = { 'mirrorgan-native': root, 'mirrorgan-native/lib': lib };
+const EXPORTS: Record<string, Record<string, unknown>> = { 'mirrorgan-native': root, 'mirrorgan-native/lib': lib, 'mirrorgan-native/eval': evaluation };
 const pages = docFiles().map((f) => ({ file: f, text: fs.readFileSync(path.join(repoRoot, f), 'utf8') }));
 
 describe('links, imports and config keys in the docs', () => {

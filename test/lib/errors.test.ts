@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   Adam, callNative, loadSafetensors, loadTorchPickle, MirrorganError, Module, ones, randn, saveSafetensors, setNumThreads, manualSeed, tensor, zeros,
 } from '../../lib/index.js';
+import { checkInt, DataError, ERROR_CODES, invalidArg, isErrorCode } from '../../lib/errors.js';
 import { nativeBinding } from '../../lib/native.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-err-'));
@@ -218,5 +219,43 @@ describe('misuse gives clear errors', () => {
     }
     expect(caught).toBeInstanceOf(MirrorganError);
     expect((caught as Error).stack).toContain('errors.test.ts');
+  });
+});
+
+describe('error codes and the argument-error sentence', () => {
+  it('lists every code the native layer raises (native/core/error.h) in the closed ErrorCode list', () => {
+    const header = fs.readFileSync(new URL('../../native/core/error.h', import.meta.url), 'utf8');
+    const native = [...header.matchAll(/"(ERR_[A-Z_]+)"/g)].map((m) => m[1]!);
+    expect(native.length).toBeGreaterThan(10);
+    for (const code of native) expect(isErrorCode(code), code).toBe(true);
+    expect(new Set(ERROR_CODES).size).toBe(ERROR_CODES.length);
+    for (const code of ['ERR_ABORTED', 'ERR_VOCAB_MISMATCH', 'ERR_DATA_EMPTY', 'ERR_CAPTION_UNKNOWN', 'ERR_ADDON_LOAD']) expect(isErrorCode(code), code).toBe(true);
+    expect(isErrorCode('ERR_DATA_INVALID_OPTION')).toBe(false);
+  });
+
+  it('builds `Expected <what> for <name> but received <value> of type <type>` for every kind of value', () => {
+    const shown = (v: unknown) => invalidArg('x', 'a thing', v).message.replace('Expected a thing for x but received ', '');
+    expect(invalidArg('batchSize', 'integer between 1 and 4096', 0)).toMatchObject({
+      code: 'ERR_INVALID_ARG', name: 'MirrorganError', message: 'Expected integer between 1 and 4096 for batchSize but received 0 of type number',
+    });
+    expect(shown('abc')).toBe("'abc' of type string");
+    expect(shown('a'.repeat(50))).toBe(`'${'a'.repeat(40)}…' of type string`);
+    expect(shown(true)).toBe('true of type boolean');
+    expect(shown(3n)).toBe('3 of type bigint');
+    expect(shown(undefined)).toBe('undefined of type undefined');
+    expect(shown(null)).toBe('null of type null');
+    expect(shown([1, 2])).toBe('an array of length 2 of type array');
+    expect(shown(new Float32Array(2))).toBe('a Float32Array of type object');
+    expect(shown(new Map())).toBe('a Map of type object');
+    expect(shown({ a: 1 })).toBe('an object of type object');
+    expect(shown(() => 1)).toBe('a function of type function');
+    expect(() => checkInt('n', 2.5, 1, 3)).toThrow('Expected integer between 1 and 3 for n but received 2.5 of type number');
+    expect(checkInt('n', 3, 1, 3)).toBe(3);
+  });
+
+  it('raises data errors as DataError, a MirrorganError', () => {
+    const e = new DataError('ERR_DATA_EMPTY', 'nothing left');
+    expect(e).toBeInstanceOf(MirrorganError);
+    expect(e).toMatchObject({ name: 'DataError', code: 'ERR_DATA_EMPTY' });
   });
 });

@@ -1,20 +1,20 @@
 // SPDX-License-Identifier: MIT
 // DAMSM pretraining: clip_grad_norm against hand computations, top-1 retrieval counting, and a
 // tiny end-to-end run on an OpenMoji subset (loss falls, files, metrics, resume, determinism).
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { dispose, manualSeed, memory, tensor, type Tensor } from '../../lib/index.js';
+import { clipGradNorm, clipGradNormAsync, dispose, manualSeed, memory, tensor, type Tensor } from '../../lib/index.js';
 import { pretrainDamsmCommand } from '../../src/cli/damsm.js';
 import { resolveConfig } from '../../src/config/load.js';
 import { loadDataset, type LoadedDataset } from '../../src/data/index.js';
 import { readMetrics } from '../../src/report/metrics.js';
 import { Vocabulary } from '../../src/text/vocabulary.js';
 import {
-  clipGradNorm, clipGradNormAsync, DAMSM_FILES, pretrainDamsm, TextEncoder, top1Hits,
+  DAMSM_FILES, pretrainDamsm, TextEncoder, top1Hits,
   type DamsmEpochRecord, type DamsmState, type PretrainDamsmOptions,
 } from '../../src/stem/index.js';
 
@@ -195,9 +195,13 @@ describe('pretrainDamsm on a tiny OpenMoji subset', () => {
     const out = join(root, 'a');
     // a half-written commit of a later epoch must be discarded
     await writeFile(join(out, `${DAMSM_FILES.textEncoder}.pending`), 'garbage');
+    // ... and one of the committed epoch completes its commit (a crash between the state file and the rename)
+    await copyFile(join(out, DAMSM_FILES.imageEncoder), join(out, `${DAMSM_FILES.imageEncoder}.pending`));
+    await writeFile(join(out, DAMSM_FILES.imageEncoder), 'stale');
     const resumed = await pretrainDamsm(base(out, 3, { resume: true }));
     expect(resumed).toMatchObject({ epochs: 3, epochsRun: 1 });
     await expect(stat(join(out, `${DAMSM_FILES.textEncoder}.pending`))).rejects.toThrow();
+    await expect(stat(join(out, `${DAMSM_FILES.imageEncoder}.pending`))).rejects.toThrow();
     const lines = (await readFile(join(out, DAMSM_FILES.metrics), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.epoch)).toEqual([1, 2, 3]);
 

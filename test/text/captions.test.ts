@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { describe, expect, it } from 'vitest';
 
-import { Rng } from '../../src/data/rng.js';
+import { Rng } from '../../src/util/rng.js';
 import { captionMask, capWords, encodeCaptions, padCaptions, sortByLength } from '../../src/text/captions.js';
 import { Vocabulary } from '../../src/text/vocabulary.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { DataError } from '../../src/data/errors.js';
+import { DataError } from '../../lib/errors.js';
 import { END_TOKEN, Vocabulary } from '../../src/text/vocabulary.js';
 import { NpInt, PyStr, tempDir, writePickle } from '../data/helpers.js';
 

@@ -140,4 +140,26 @@ describe('MirrorGAN.train (the pipeline of `npx mirrorgan train`)', () => {
       preset: 'cpu', set: [...reuse, `train.netE=${path.join(lone, 'text_encoder.safetensors')}`, 'train.damsmWeight=5'], runDir: path.join(tmp, 'run-lone'), progress: false,
     })).rejects.toMatchObject({ code: 'ERR_FILE', message: expect.stringContaining('damsm_state.json') });
   }, 120_000);
+
+  it('resumes a run whose saved config.json still has the retired hard-negative keys, with one note', async () => {
+    const file = path.join(runDir, 'config.json');
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+    Object.assign(saved.train, { mismatch: 'neighbour', neighbours: 4 });
+    saved.damsm.neighbours = 2;
+    fs.writeFileSync(file, JSON.stringify(saved, null, 1));
+    let printed = '';
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((printed += String(chunk)), true));
+    let code: number;
+    try {
+      code = await run(['node', 'mirrorgan', 'train', '--resume', '--out', runDir, '--set', 'train.maxIterations=3', '--no-progress']);
+    } finally {
+      stderr.mockRestore();
+    }
+    expect(code, printed).toBe(0);
+    const notes = printed.split('\n').filter((l) => l.includes('retired'));
+    expect(notes).toEqual([`mirrorgan: note: ${file}: ignoring retired keys train.mismatch, train.neighbours, damsm.neighbours (hard-negative experiments; the official shifted mismatch is used)`]);
+    expect(JSON.parse(fs.readFileSync(path.join(runDir, 'checkpoints', 'latest.json'), 'utf8')).iteration).toBe(3);
+    const rewritten = JSON.parse(fs.readFileSync(file, 'utf8'));
+    expect('mismatch' in rewritten.train || 'neighbours' in rewritten.train || 'neighbours' in rewritten.damsm).toBe(false);
+  }, 120_000);
 });

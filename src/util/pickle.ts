@@ -9,7 +9,7 @@
  * Mapping: list/tuple → Array, dict → Map, str/unicode → string, Python 2 str (BINSTRING) →
  * string (latin-1), bytes → Uint8Array, int → number (bigint beyond 2^53), numpy scalar → number.
  */
-import { DataError } from './errors.js';
+import { DataError } from '../../lib/errors.js';
 
 /** A value read from a pickle. */
 export type PickleValue =
