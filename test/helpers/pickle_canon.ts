@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The canonical form of scripts/pickle_fixtures.py `canon`, computed from readPickle's output,
+ * so values can be compared with what CPython read from the same bytes.
+ */
+import type { PickleValue } from '../../src/util/pickle.js';
+
+export type Canon = null | { [kind: string]: unknown };
+
+function floatBits(v: number): string {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, v);
+  return Buffer.from(view.buffer).toString('hex');
+}
+
+/** Dict pairs (and expected ones) in one order, whatever order each side produced them in. */
+export function sortPairs(c: unknown): unknown {
+  if (Array.isArray(c)) return c.map(sortPairs);
+  if (c === null || typeof c !== 'object') return c;
+  const o = c as Record<string, unknown>;
+  if ('dict' in o) {
+    const pairs = (o.dict as unknown[][]).map((p) => p.map(sortPairs));
+    return { dict: pairs.sort((a, b) => (JSON.stringify(a[0]) < JSON.stringify(b[0]) ? -1 : 1)) };
+  }
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, sortPairs(v)]));
+}
+
+export function canon(v: PickleValue, path: object[] = []): Canon {
+  if (v === null) return null;
+  if (typeof v === 'boolean') return { bool: v };
+  if (typeof v === 'bigint') return { num: v.toString() };
+  if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) <= 2 ** 53 ? { num: String(v) } : { float: floatBits(v) };
+  if (typeof v === 'string') return { str: v };
+  if (v instanceof Uint8Array) return { bytes: Buffer.from(v).toString('hex') };
+  if (Array.isArray(v) || v instanceof Map) {
+    const at = path.indexOf(v);
+    if (at >= 0) return { cycle: path.length - at };
+    const inner = [...path, v];
+    if (Array.isArray(v)) return { list: v.map((x) => canon(x, inner)) };
+    return sortPairs({ dict: [...v].map(([k, x]) => [canon(k, inner), canon(x, inner)]) }) as Canon;
+  }
+  throw new Error(`no canonical form for ${JSON.stringify(v)}`);
+}
