@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MirrorganError } from '../../lib/errors.js';
 import { openMojiOptionsOf, resolveConfig, sampleCaptionsOf } from '../../src/config/index.js';
+import { repoRoot } from '../helpers/parity.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-cfg-'));
 function yml(name: string, text: string): string {
@@ -14,46 +15,7 @@ function yml(name: string, text: string): string {
 }
 
 // The official MirrorGAN cfg/train_bird.yml, verbatim in content.
-const TRAIN_BIRD = `CONFIG_NAME: 'MirrorGAN'
-DATASET_NAME: 'birds'
-DATA_DIR: '../data/birds'
-GPU_ID: 3
-WORKERS: 4
-OUTPUT_PATH: '/data/qtt/MirrorGAN/'
-TREE:
-  BRANCH_NUM: 3
-TRAIN:
-  FLAG: True
-  NET_G: ''
-  B_NET_D: True
-  BATCH_SIZE: 12
-  MAX_EPOCH: 650
-  SNAPSHOT_INTERVAL: 50
-  DISCRIMINATOR_LR: 0.0002
-  GENERATOR_LR: 0.0002
-  NET_E: '../data/STEM/text_encoder.pth'
-  SMOOTH:
-    GAMMA1: 4.0
-    GAMMA2: 5.0
-    GAMMA3: 10.0
-    LAMBDA: 0.0
-    LAMBDA1: 10.0
-CAP:
-  embed_size: 256
-  hidden_size: 256
-  num_layers: 1
-  learning_rate: 0.001
-  caption_cnn_path: '../data/STREAM/cnn_encoder.ckpt'
-  caption_rnn_path: '../data/STREAM/rnn_decoder.ckpt'
-GAN:
-  DF_DIM: 64
-  GF_DIM: 32
-  Z_DIM: 100
-  R_NUM: 2
-TEXT:
-  EMBEDDING_DIM: 256
-  CAPTIONS_PER_IMAGE: 10
-`;
+const TRAIN_BIRD = fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'config', 'train_bird.yml'), 'utf8');
 
 describe('configuration', () => {
   it('the cpu preset is the default and validates', () => {

@@ -41,3 +41,34 @@ export function canon(v: PickleValue, path: object[] = []): Canon {
   }
   throw new Error(`no canonical form for ${JSON.stringify(v)}`);
 }
+
+/** `json.dumps(c, sort_keys=True)` as Python writes it (", " and ": ", every non-ASCII character escaped). */
+export function pyJson(c: unknown): string {
+  if (c === null) return 'null';
+  if (typeof c === 'boolean') return c ? 'true' : 'false';
+  if (typeof c === 'string') {
+    let out = '"';
+    for (let i = 0; i < c.length; i++) {
+      const ch = c[i] as string;
+      const code = c.charCodeAt(i);
+      const named: Record<string, string> = { '\\': '\\\\', '"': '\\"', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+      out += named[ch] ?? (code < 0x20 || code > 0x7e ? `\\u${code.toString(16).padStart(4, '0')}` : ch);
+    }
+    return `${out}"`;
+  }
+  if (Array.isArray(c)) return `[${c.map(pyJson).join(', ')}]`;
+  const o = c as Record<string, unknown>;
+  return `{${Object.keys(o).sort().map((k) => `${pyJson(k)}: ${pyJson(o[k])}`).join(', ')}}`;
+}
+
+/** The canonical form with dict pairs sorted as Python sorts them (by the key's pyJson). */
+export function pySorted(c: unknown): unknown {
+  if (Array.isArray(c)) return c.map(pySorted);
+  if (c === null || typeof c !== 'object') return c;
+  const o = c as Record<string, unknown>;
+  if ('dict' in o) {
+    const pairs = (o.dict as unknown[][]).map((p) => p.map(pySorted));
+    return { dict: pairs.sort((a, b) => (pyJson(a[0]) < pyJson(b[0]) ? -1 : pyJson(a[0]) > pyJson(b[0]) ? 1 : 0)) };
+  }
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, pySorted(v)]));
+}
