@@ -41,7 +41,14 @@ export interface ParsedHeader {
   metadata: Record<string, string>;
 }
 
+/** Field names and dtypes as they appear in the text, matched without building strings. */
+const QUOTED_FIELDS = ['dtype', 'shape', 'data_offsets'].map((w) => [`"${w}"`, w] as const);
+const QUOTED_DTYPES = [...ITEM_SIZE.keys()].map((w) => [`"${w}"`, w] as const);
+
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Stands for the subject in message labels (a control character: never part of a quoted name). */
+const SUBJECT = '\u0000';
 
 /** A name as it appears in messages: quoted, escaped (no raw control characters), shortened. */
 function quote(s: string): string {
@@ -49,13 +56,27 @@ function quote(s: string): string {
   return q.replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** What is being read, for messages; built only when a message is (a 200,000-tensor header stays fast). */
-type Label = () => string;
-
-/** A cursor over the header text; `fail` raises the caller's error with a reason. */
+/**
+ * A cursor over the header text; `fail` raises the caller's error with a reason. Messages name
+ * what was being read with a constant label in which SUBJECT stands for the subject at hand (a
+ * tensor or metadata key, quoted only when a message is built), so a 200,000-tensor header
+ * builds no message strings or closures.
+ */
 class Reader {
   pos = 0;
-  constructor(private readonly s: string, readonly fail: (why: string) => never) {}
+  private kind = '';
+  private name = '';
+  constructor(private readonly s: string, private readonly onFail: (why: string) => never) {}
+
+  /** What `$` stands for in the labels that follow: `tensor "w"`, `__metadata__ "k"`. */
+  about(kind: string, name: string): void {
+    this.kind = kind;
+    this.name = name;
+  }
+
+  fail(why: string): never {
+    return this.onFail(why.replace(SUBJECT, () => `${this.kind}${quote(this.name)}`));
+  }
 
   private at(): string {
     return this.pos < this.s.length ? `character ${this.pos}` : 'the end of the header';
@@ -73,13 +94,13 @@ class Reader {
     for (let c = this.peek(); c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09; c = this.peek()) this.pos++;
   }
 
-  expect(code: number, what: Label): void {
-    if (this.peek() !== code) this.fail(`expected ${what()} at ${this.at()} but found ${this.shown()}`);
+  expect(code: number, what: string): void {
+    if (this.peek() !== code) this.fail(`expected ${what} at ${this.at()} but found ${this.shown()}`);
     this.pos++;
   }
 
   /** After a member or element: true when another follows (`,`), false at the closing bracket. */
-  more(close: number, what: Label): boolean {
+  more(close: number, what: string): boolean {
     this.ws();
     const c = this.peek();
     if (c === 0x2c) {
@@ -91,22 +112,33 @@ class Reader {
       this.pos++;
       return false;
     }
-    return this.fail(`expected ',' or '${String.fromCharCode(close)}' after ${what()} at ${this.at()} but found ${this.shown()}`);
+    return this.fail(`expected ',' or '${String.fromCharCode(close)}' after ${what} at ${this.at()} but found ${this.shown()}`);
   }
 
-  string(what: Label): string {
-    if (this.peek() !== 0x22) this.fail(`expected a string for ${what()} at ${this.at()} but found ${this.shown()}`);
+  /** One of `words` ([as written, value]) without building a string, else the string as read. */
+  word(words: readonly (readonly [string, string])[], what: string): string {
+    for (const [quoted, value] of words) {
+      if (this.s.startsWith(quoted, this.pos)) {
+        this.pos += quoted.length;
+        return value;
+      }
+    }
+    return this.string(what);
+  }
+
+  string(what: string): string {
+    if (this.peek() !== 0x22) this.fail(`expected a string for ${what} at ${this.at()} but found ${this.shown()}`);
     const s = this.s;
     let start = ++this.pos;
     let out = '';
     for (;;) {
-      if (this.pos >= s.length) this.fail(`unterminated string in ${what()}`);
+      if (this.pos >= s.length) this.fail(`unterminated string in ${what}`);
       const c = s.charCodeAt(this.pos);
       if (c === 0x22) {
         out += s.slice(start, this.pos++);
         return out;
       }
-      if (c < 0x20) this.fail(`a raw control character (0x${c.toString(16)}) in ${what()}; JSON requires it escaped`);
+      if (c < 0x20) this.fail(`a raw control character (0x${c.toString(16)}) in ${what}; JSON requires it escaped`);
       if (c === 0x5c) {
         out += s.slice(start, this.pos) + this.escape(what);
         start = this.pos;
@@ -116,7 +148,7 @@ class Reader {
     }
   }
 
-  private escape(what: Label): string {
+  private escape(what: string): string {
     const e = this.s[++this.pos];
     this.pos++;
     switch (e) {
@@ -128,54 +160,60 @@ class Reader {
       case 't': return '\t';
       case 'u': {
         const hi = this.hex4(what);
-        if (hi >= 0xdc00 && hi <= 0xdfff) this.fail(`a lone surrogate \\u${hi.toString(16)} in ${what()}`);
+        if (hi >= 0xdc00 && hi <= 0xdfff) this.fail(`a lone surrogate \\u${hi.toString(16)} in ${what}`);
         if (hi < 0xd800 || hi > 0xdbff) return String.fromCharCode(hi);
-        if (this.s.slice(this.pos, this.pos + 2) !== '\\u') this.fail(`a lone surrogate \\u${hi.toString(16)} in ${what()}`);
+        if (this.s.slice(this.pos, this.pos + 2) !== '\\u') this.fail(`a lone surrogate \\u${hi.toString(16)} in ${what}`);
         this.pos += 2;
         const lo = this.hex4(what);
-        if (lo < 0xdc00 || lo > 0xdfff) this.fail(`a lone surrogate \\u${hi.toString(16)} in ${what()}`);
+        if (lo < 0xdc00 || lo > 0xdfff) this.fail(`a lone surrogate \\u${hi.toString(16)} in ${what}`);
         return String.fromCharCode(hi, lo);
       }
       default:
-        return this.fail(`an invalid escape ${JSON.stringify(`\\${e ?? ''}`)} in ${what()}`);
+        return this.fail(`an invalid escape ${JSON.stringify(`\\${e ?? ''}`)} in ${what}`);
     }
   }
 
-  private hex4(what: Label): number {
+  private hex4(what: string): number {
     const h = this.s.slice(this.pos, this.pos + 4);
-    if (!/^[0-9a-fA-F]{4}$/.test(h)) this.fail(`an invalid \\u escape in ${what()}`);
+    if (!/^[0-9a-fA-F]{4}$/.test(h)) this.fail(`an invalid \\u escape in ${what}`);
     this.pos += 4;
     return Number.parseInt(h, 16);
   }
 
   /** A JSON integer >= 0 written as digits only: what serde_json accepts for `usize`. */
-  uint(what: Label): number {
+  uint(what: string, index: number): number {
     const s = this.s;
     const start = this.pos;
-    for (let c = this.peek(); (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2b || c === 0x2e || c === 0x65 || c === 0x45; c = this.peek()) {
-      this.pos++;  // digits, sign, '.', 'e': the whole number as written, for the message
+    let v = 0;
+    for (let c = this.peek(); c >= 0x30 && c <= 0x39; c = this.peek()) {
+      v = v * 10 + (c - 0x30);
+      this.pos++;
     }
-    const text = s.slice(start, this.pos);
-    if (text === '') this.fail(`expected a non-negative integer for ${what()} at ${this.at()} but found ${this.shown()}`);
-    if (!/^(0|[1-9][0-9]*)$/.test(text)) {
-      this.fail(`${what()} is written as ${text.length > 30 ? `${text.slice(0, 30)}…` : text}; it must be a non-negative integer in plain digits`);
+    const digits = this.pos - start;
+    const c = this.peek();
+    if (digits === 0 || c === 0x2e || c === 0x65 || c === 0x45 || (digits > 1 && s.charCodeAt(start) === 0x30)) {
+      if (digits === 0 && c !== 0x2d && c !== 0x2b && c !== 0x2e) {
+        this.fail(`expected a non-negative integer for ${what}[${index}] at ${this.at()} but found ${this.shown()}`);
+      }
+      // the whole number as written (sign, fraction, exponent), for the message
+      for (let d = this.peek(); (d >= 0x30 && d <= 0x39) || d === 0x2d || d === 0x2b || d === 0x2e || d === 0x65 || d === 0x45; d = this.peek()) this.pos++;
+      const text = s.slice(start, this.pos);
+      this.fail(`${what}[${index}] is written as ${text.length > 30 ? `${text.slice(0, 30)}…` : text}; it must be a non-negative integer in plain digits`);
     }
-    const v = Number(text);
-    if (!Number.isSafeInteger(v)) this.fail(`${what()} is ${text}, too large for this reader (above 2^53)`);
+    if (!Number.isSafeInteger(v)) this.fail(`${what}[${index}] is ${s.slice(start, this.pos)}, too large for this reader (above 2^53)`);
     return v;
   }
 
-  uintArray(what: Label): number[] {
-    this.expect(0x5b, () => `'[' to start ${what()}`);
+  uintArray(what: string): number[] {
+    this.expect(0x5b, `'[' to start ${what}`);
     this.ws();
     const out: number[] = [];
     if (this.peek() === 0x5d) {
       this.pos++;
       return out;
     }
-    const element = (): string => `${what()}[${out.length}]`;
-    do out.push(this.uint(element));
-    while (this.more(0x5d, () => `${what()}[${out.length - 1}]`));
+    do out.push(this.uint(what, out.length));
+    while (this.more(0x5d, `${what}[]`));
     return out;
   }
 
@@ -191,67 +229,65 @@ class Reader {
 
 function readMetadata(r: Reader): Record<string, string> {
   const pairs = new Map<string, string>();
-  r.expect(0x7b, () => "'{' to start __metadata__ (a map of strings)");
+  r.expect(0x7b, "'{' to start __metadata__ (a map of strings)");
   r.ws();
   if (r.peek() === 0x7d) {
     r.pos++;
     return {};
   }
   do {
-    const key = r.string(() => 'a __metadata__ key');
-    const label = (): string => `__metadata__ ${quote(key)}`;
+    const key = r.string('a __metadata__ key');
+    r.about('__metadata__ ', key);
     r.ws();
-    r.expect(0x3a, () => `':' after ${label()}`);
+    r.expect(0x3a, `':' after ${SUBJECT}`);
     r.ws();
-    if (r.peek() !== 0x22) r.fail(`${label()} is not a string (the format allows only string values)`);
+    if (r.peek() !== 0x22) r.fail(`${SUBJECT} is not a string (the format allows only string values)`);
     if (pairs.has(key)) r.fail(`__metadata__ has the key ${quote(key)} twice`);
-    pairs.set(key, r.string(label));
-  } while (r.more(0x7d, () => 'a __metadata__ value'));
+    pairs.set(key, r.string(SUBJECT));
+  } while (r.more(0x7d, 'a __metadata__ value'));
   return Object.fromEntries(pairs);  // own data properties, even for a key named __proto__
 }
 
 function readEntry(r: Reader, name: string): SafetensorsEntry {
-  const what = (): string => `tensor ${quote(name)}`;
+  r.about('tensor ', name);
   let dtype: string | undefined;
   let shape: number[] | undefined;
   let offsets: number[] | undefined;
-  r.expect(0x7b, () => `'{' to start ${what()}`);
+  r.expect(0x7b, `'{' to start ${SUBJECT}`);
   r.ws();
   if (r.peek() !== 0x7d) {
     do {
-      const field = r.string(() => `a field name of ${what()}`);
+      const field = r.word(QUOTED_FIELDS, `a field name of ${SUBJECT}`);
       r.ws();
-      r.expect(0x3a, () => `':' after ${what()} ${quote(field)}`);
+      r.expect(0x3a, `':' after a field of ${SUBJECT}`);
       r.ws();
-      const twice = (): never => r.fail(`${what()} has the field ${quote(field)} twice`);
-      if (field === 'dtype') dtype = dtype === undefined ? r.string(() => `the dtype of ${what()}`) : twice();
-      else if (field === 'shape') shape = shape === undefined ? r.uintArray(() => `the shape of ${what()}`) : twice();
-      else if (field === 'data_offsets') offsets = offsets === undefined ? r.uintArray(() => `the data_offsets of ${what()}`) : twice();
-      else r.fail(`${what()} has an unknown field ${quote(field)} (expected dtype, shape, data_offsets)`);
-    } while (r.more(0x7d, () => `a field of ${what()}`));
+      if (field === 'dtype' && dtype === undefined) dtype = r.word(QUOTED_DTYPES, `the dtype of ${SUBJECT}`);
+      else if (field === 'shape' && shape === undefined) shape = r.uintArray(`the shape of ${SUBJECT}`);
+      else if (field === 'data_offsets' && offsets === undefined) offsets = r.uintArray(`the data_offsets of ${SUBJECT}`);
+      else if (field === 'dtype' || field === 'shape' || field === 'data_offsets') r.fail(`${SUBJECT} has the field ${quote(field)} twice`);
+      else r.fail(`${SUBJECT} has an unknown field ${quote(field)} (expected dtype, shape, data_offsets)`);
+    } while (r.more(0x7d, `a field of ${SUBJECT}`));
   } else {
     r.pos++;
   }
   if (dtype === undefined || shape === undefined || offsets === undefined) {
     const missing = [dtype === undefined && 'dtype', shape === undefined && 'shape', offsets === undefined && 'data_offsets'].filter(Boolean);
-    r.fail(`${what()} lacks ${missing.join(', ')}`);
+    r.fail(`${SUBJECT} lacks ${missing.join(', ')}`);
   }
   const size = ITEM_SIZE.get(dtype);
   if (size === undefined) {
     r.fail(OTHER_DTYPES.has(dtype)
-      ? `${what()} has dtype ${dtype}, which this reader cannot load (supported: ${[...ITEM_SIZE.keys()].join(', ')})`
-      : `${what()} has an unknown dtype ${quote(dtype)}`);
+      ? `${SUBJECT} has dtype ${dtype}, which this reader cannot load (supported: ${[...ITEM_SIZE.keys()].join(', ')})`
+      : `${SUBJECT} has an unknown dtype ${quote(dtype)}`);
   }
-  if (offsets.length !== 2) r.fail(`${what()} has ${offsets.length} data_offsets; expected [begin, end]`);
+  if (offsets.length !== 2) r.fail(`${SUBJECT} has ${offsets.length} data_offsets; expected [begin, end]`);
   const [begin, end] = offsets as [number, number];
-  if (end < begin) r.fail(`${what()} ends (${end}) before it begins (${begin})`);
+  if (end < begin) r.fail(`${SUBJECT} ends (${end}) before it begins (${begin})`);
   let numel = 1;
   for (const d of shape) numel *= d;
   const bytes = numel * size;
-  if (!Number.isSafeInteger(bytes)) r.fail(`${what()} has shape [${shape.join(', ')}], whose size overflows`);
-  if (end - begin !== bytes) {
-    r.fail(`${what()} has ${end - begin} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${bytes}`);
-  }
+  if (!Number.isSafeInteger(bytes)) r.fail(`${SUBJECT} has shape [${shape.join(', ')}], whose size overflows`);
+  if (end - begin !== bytes) r.fail(`${SUBJECT} has ${end - begin} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${bytes}`);
   return { name, dtype, shape, begin, end };
 }
 
@@ -268,7 +304,7 @@ export function parseSafetensorsHeader(bytes: Uint8Array, dataLength: number, fa
   }
   const r = new Reader(text, fail);
   if (r.peek() !== 0x7b) {
-    fail(`the header must start with '{' but starts with ${text.length ? JSON.stringify(text[0]) : 'nothing'}`);
+    r.fail(`the header must start with '{' but starts with ${text.length ? JSON.stringify(text[0]) : 'nothing'}`);
   }
   r.pos = 1;
   r.ws();
@@ -279,19 +315,20 @@ export function parseSafetensorsHeader(bytes: Uint8Array, dataLength: number, fa
     r.pos++;
   } else {
     do {
-      const key = r.string(() => 'a tensor name');
+      const key = r.string('a tensor name');
+      r.about('', key);
       r.ws();
-      r.expect(0x3a, () => `':' after ${quote(key)}`);
+      r.expect(0x3a, `':' after ${SUBJECT}`);
       r.ws();
       if (key === '__metadata__') {
-        if (metadata) fail('the header has __metadata__ twice');
+        if (metadata) r.fail('the header has __metadata__ twice');
         metadata = readMetadata(r);
       } else {
-        if (names.has(key)) fail(`the header has the tensor ${quote(key)} twice`);
+        if (names.has(key)) r.fail(`the header has the tensor ${quote(key)} twice`);
         names.add(key);
         entries.push(readEntry(r, key));
       }
-    } while (r.more(0x7d, () => 'a tensor'));
+    } while (r.more(0x7d, 'a tensor'));
   }
   r.end();
   // Data order; the reference sorts by (begin, end) too, so zero-size tensors come first.

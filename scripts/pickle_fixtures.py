@@ -222,6 +222,7 @@ REFUSED = [
     ('a persistent id', b'P1\n.'),
     ('BUILD on a list', b']}b.'),
     ('REDUCE on None', b'N)R.'),
+    ('a numpy dtype state of version 67', b"cnumpy\ndtype\n(S'i8'\nI0\nI1\ntR(I67\nS'<'\nNNNI-1\nI-1\nI0\ntb."),
     ('a global outside the allowed list', b'cos\nsystem\n(S\'true\'\ntR.'),
 ]
 
@@ -276,8 +277,12 @@ def py3(out):
 
 
 def oracle(folder):
-    """Verdicts for the fuzz test's mutated files (see scripts/pickle_fuzz_oracle.ts)."""
+    """Verdicts for the fuzz test's mutated files (see scripts/pickle_fuzz_oracle.ts). A mutated
+    length can make the unpicklers allocate without bound; with 2 GB of address space that
+    ends in MemoryError, a refusal, instead of the machine's memory."""
     import hashlib
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
     out = {}
     for name in sorted(os.listdir(folder)):
         with open(os.path.join(folder, name), 'rb') as f:

@@ -59,6 +59,9 @@ const NUMPY_ITEM_SIZE: Record<string, number> = { i1: 1, u1: 1, b1: 1, i2: 2, u2
 
 const NUMPY_SCALAR = new Set(['numpy.core.multiarray.scalar', 'numpy._core.multiarray.scalar']);
 
+/** Python bools as numpy's reduce writes them (0/1 from Python 2, False/True from Python 3). */
+const FLAGS = new Set<PickleValue>([0, 1, false, true]);
+
 /** The globals a pickle may name (Python 2 and 3 spellings); any other GLOBAL is refused. */
 const GLOBALS = new Set([
   'numpy.dtype', ...NUMPY_SCALAR, '_codecs.encode', '__builtin__.bytes', 'builtins.bytes',
@@ -143,7 +146,7 @@ class Unpickler {
   private stack: StackItem[] = [];
   /** The stacks below each MARK, as pickle.py keeps them. */
   private readonly metastack: StackItem[][] = [];
-  private readonly memo = new Map<number | bigint, StackItem>();
+  private readonly memo = new Map<number, StackItem>();
   private readonly kinds = new WeakMap<object, ArrayKind>();
   /** Members of each set, for Python's de-duplication. */
   private readonly members = new WeakMap<PickleValue[], Set<PickleValue>>();
@@ -299,13 +302,19 @@ class Unpickler {
     }
   }
 
-  private memoKey(k: number | bigint, op: string): number | bigint {
+  /**
+   * A memo index to store at. Picklers number the memo from 0, so an index beyond the size of
+   * the pickle is never written; CPython's C unpickler would allocate that many slots (a
+   * MemoryError for 2^31), its pure-Python one would not: refused.
+   */
+  private memoKey(k: number | bigint, op: string): number {
     if (k < 0) this.fail(`negative ${op} argument`);
-    return k;
+    if (k > this.buf.length) this.fail(`${op} index ${k} is beyond the size of the pickle (${this.buf.length} bytes)`);
+    return Number(k);
   }
 
   private get(k: number | bigint): void {
-    const v = this.memo.get(k);
+    const v = typeof k === 'number' ? this.memo.get(k) : undefined;
     if (v === undefined) this.fail(`memo value not found at index ${k}`);
     this.push(v);
   }
@@ -403,8 +412,8 @@ class Unpickler {
           this.memo.set(k, this.top());
           break;
         }
-        case 0x71: this.memo.set(this.u8(), this.top()); break; // BINPUT
-        case 0x72: this.memo.set(this.read(4).readUInt32LE(0), this.top()); break; // LONG_BINPUT
+        case 0x71: this.memo.set(this.memoKey(this.u8(), 'BINPUT'), this.top()); break; // BINPUT
+        case 0x72: this.memo.set(this.memoKey(this.read(4).readUInt32LE(0), 'LONG_BINPUT'), this.top()); break; // LONG_BINPUT
         case 0x94: this.memo.set(this.memo.size, this.top()); break; // MEMOIZE
         case 0x67: this.get(this.text((l) => parseDecimal(l.toString('latin1')))); break; // GET
         case 0x68: this.get(this.u8()); break; // BINGET
@@ -458,8 +467,10 @@ class Unpickler {
   private call(fn: Global, args: PickleValue[]): PickleValue {
     const name = `${fn.module}.${fn.name}`;
     if (name === 'numpy.dtype') {
-      const descr = args[0];
-      if (typeof descr !== 'string' || !(descr in NUMPY_ITEM_SIZE)) this.fail(`unsupported numpy dtype ${this.typeName(descr ?? null)} ${String(descr).slice(0, 20)}`);
+      // numpy's __reduce__: dtype(descr, align, copy)
+      const [descr, align, copy] = args;
+      if (typeof descr !== 'string' || !Object.hasOwn(NUMPY_ITEM_SIZE, descr)) this.fail(`unsupported numpy dtype ${String(descr).slice(0, 20)}`);
+      if (args.length !== 3 || !FLAGS.has(align ?? null) || !FLAGS.has(copy ?? null)) this.fail('numpy.dtype arguments other than (descr, align, copy)');
       return { kind: 'numpy.dtype', descr, littleEndian: true };
     }
     if (NUMPY_SCALAR.has(name)) {
@@ -483,14 +494,18 @@ class Unpickler {
     return this.fail(`refusing to call ${name}`);
   }
 
-  /** BUILD: only numpy.dtype state (its byte order) is understood. */
+  /**
+   * BUILD: only the state numpy writes for a plain numeric dtype is understood,
+   * (3, byte order, None, None, None, -1, -1, 0); numpy refuses other versions and reads
+   * other fields as structured or object dtypes.
+   */
   private build(): void {
     const state = this.pop();
     const obj = this.top();
     if (!isDtype(obj)) this.fail(`BUILD on a ${this.typeName(obj)}`);
-    if (!Array.isArray(state) || (state.length !== 8 && state.length !== 9) || typeof state[1] !== 'string' || !'<>|='.includes(state[1]) || state[1].length !== 1) {
-      this.fail('numpy.dtype state is not (version, byte order, ...)');
-    }
-    obj.littleEndian = state[1] !== '>';
+    const plain = Array.isArray(state) && state.length === 8 && state[0] === 3 && (state[1] === '<' || state[1] === '>' || state[1] === '|') &&
+      state[2] === null && state[3] === null && state[4] === null && state[5] === -1 && state[6] === -1 && state[7] === 0;
+    if (!plain) this.fail('numpy.dtype state other than (3, byte order, None, None, None, -1, -1, 0)');
+    obj.littleEndian = (state as PickleValue[])[1] !== '>';
   }
 }

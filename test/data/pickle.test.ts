@@ -141,6 +141,23 @@ describe('readPickle: the cases of issue #18', () => {
     expect(readPickle(hex('5805000000eda080c3a92e'))).toBe('\ud800\u00e9');
   });
 
+  it('a memo index beyond the pickle (CPython\'s C unpickler would allocate 2^31 slots) is refused', () => {
+    expect(() => readPickle(hex('4e72000000802e'))).toThrow('LONG_BINPUT index 2147483648 is beyond the size of the pickle (7 bytes)');
+    expect(() => readPickle(Buffer.from('Np99\n.'))).toThrow('PUT index 99 is beyond the size of the pickle');
+    expect(readPickle(Buffer.from('((lp0\ng0\nl.'))).toEqual([[], []]);
+  });
+
+  it('numpy dtypes: only the arguments and state numpy writes for a plain numeric dtype', () => {
+    const scalar = (dtypeArgs: string, state: string): Buffer =>
+      Buffer.from(`cnumpy.core.multiarray\nscalar\n(cnumpy\ndtype\n(${dtypeArgs}tR(${state}tbS'\\x07\\x00\\x00\\x00'\ntR.`, 'latin1');
+    expect(readPickle(scalar("S'i4'\nI0\nI1\n", "I3\nS'<'\nNNNI-1\nI-1\nI0\n"))).toBe(7);
+    expect(readPickle(scalar("S'i4'\nI0\nI1\n", "I3\nS'>'\nNNNI-1\nI-1\nI0\n"))).toBe(7 * 2 ** 24);
+    expect(() => readPickle(scalar("S'i4'\nI0\nI1\n", "I67\nS'<'\nNNNI-1\nI-1\nI0\n"))).toThrow(/numpy.dtype state other than/);
+    expect(() => readPickle(scalar("S'i4'\nI0\nI1\n", "I3\nS'<'\nNNNI-1\nI-1\nI16\n"))).toThrow(/numpy.dtype state other than/);
+    expect(() => readPickle(scalar("S'i4'\nI40\nI1\n", "I3\nS'<'\nNNNI-1\nI-1\nI0\n"))).toThrow(/numpy.dtype arguments other than/);
+    expect(() => readPickle(scalar("S'O8'\nI0\nI1\n", "I3\nS'|'\nNNNI-1\nI-1\nI63\n"))).toThrow(/unsupported numpy dtype O8/);
+  });
+
   it('never calls a global outside the short list, and names the file when reading one', async () => {
     const evil = Buffer.concat([Buffer.from('cos\nsystem\n(S\'ls\'\ntR.')]);
     expect(() => readPickle(evil)).toThrow(/refusing the global os.system/);

@@ -46,6 +46,7 @@ export function canon(v: PickleValue, path: object[] = []): Canon {
 export function pyJson(c: unknown): string {
   if (c === null) return 'null';
   if (typeof c === 'boolean') return c ? 'true' : 'false';
+  if (typeof c === 'number') return String(c);  // only the small integers of {cycle: n}
   if (typeof c === 'string') {
     let out = '"';
     for (let i = 0; i < c.length; i++) {
