@@ -276,17 +276,44 @@ def py3(out):
         f.write('\n')
 
 
-def oracle(folder):
-    """Verdicts for the fuzz test's mutated files (see scripts/pickle_fuzz_oracle.ts). A mutated
-    length can make the unpicklers allocate without bound; with 2 GB of address space that
-    ends in MemoryError, a refusal, instead of the machine's memory."""
-    import hashlib
+def isolated_verdict(data):
+    """verdict() in a forked child: a mutated pickle can make CPython allocate without bound
+    (2 GB of address space turn that into MemoryError, a refusal) or even crash the
+    interpreter (numpy's dtype state and pickle.py's bytearray paths did: 'munmap_chunk():
+    invalid pointer'); a child that dies counts as CPython failing to read the file."""
     import resource
-    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+        try:
+            out = json.dumps(verdict(data)).encode()
+        except BaseException as e:  # noqa: BLE001 - any failure is a refusal
+            out = json.dumps(['refused', repr(e)[:120]]).encode()
+        os.write(w, out)
+        os._exit(0)
+    os.close(w)
+    chunks = []
+    while True:
+        chunk = os.read(r, 1 << 16)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(r)
+    _, status = os.waitpid(pid, 0)
+    if status != 0 or not chunks:
+        return ['refused', 'the interpreter died (status %d)' % status]
+    return json.loads(b''.join(chunks))
+
+
+def oracle(folder):
+    """Verdicts for the fuzz test's mutated files (see scripts/pickle_fuzz_oracle.ts)."""
+    import hashlib
     out = {}
     for name in sorted(os.listdir(folder)):
         with open(os.path.join(folder, name), 'rb') as f:
-            v = verdict(f.read())
+            v = isolated_verdict(f.read())
         if v[0] == 'ok':
             out[name] = hashlib.sha256(json.dumps(v[1], sort_keys=True).encode()).hexdigest()[:16]
         else:

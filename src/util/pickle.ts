@@ -22,8 +22,9 @@
 import { readFile } from 'node:fs/promises';
 
 import { DataError } from '../../lib/errors.js';
+import { buildDtype, isDtype, NUMPY_SCALAR, numpyDtype, numpyScalar, type NumpyDtype } from './pickle_numpy.js';
 import {
-  decodeUtf8SurrogatePass, intValue, parseDecimal, parseFloatText, parseQuotedString, parseRawUnicodeEscape,
+  decodeUtf8SurrogatePass, intValue, latin1Bytes, parseDecimal, parseFloatText, parseQuotedString, parseRawUnicodeEscape,
 } from './pickle_text.js';
 
 /** A value read from a pickle. */
@@ -38,13 +39,6 @@ export type PickleValue =
   | Map<PickleValue, PickleValue>
   | NumpyDtype;
 
-/** Reconstructed `numpy.dtype` (only what scalar decoding needs). @private */
-interface NumpyDtype {
-  kind: 'numpy.dtype';
-  descr: string;
-  littleEndian: boolean;
-}
-
 type Global = { kind: 'global'; module: string; name: string };
 type StackItem = PickleValue | Global;
 
@@ -53,14 +47,6 @@ const HIGHEST_PROTOCOL = 5;
 
 /** The Python type an Array stands for; lists are the arrays not recorded. */
 type ArrayKind = 'tuple' | 'unhashable tuple' | 'set' | 'frozenset';
-
-/** numpy dtype codes a scalar can be decoded from, with their item sizes. */
-const NUMPY_ITEM_SIZE: Record<string, number> = { i1: 1, u1: 1, b1: 1, i2: 2, u2: 2, i4: 4, u4: 4, f4: 4, f8: 8, i8: 8, u8: 8 };
-
-const NUMPY_SCALAR = new Set(['numpy.core.multiarray.scalar', 'numpy._core.multiarray.scalar']);
-
-/** Python bools as numpy's reduce writes them (0/1 from Python 2, False/True from Python 3). */
-const FLAGS = new Set<PickleValue>([0, 1, false, true]);
 
 /** The globals a pickle may name (Python 2 and 3 spellings); any other GLOBAL is refused. */
 const GLOBALS = new Set([
@@ -85,43 +71,8 @@ function fail(message: string): never {
   throw new DataError('ERR_DATA_BAD_FORMAT', `Pickle: ${message}`);
 }
 
-function isDtype(v: unknown): v is NumpyDtype {
-  return typeof v === 'object' && v !== null && (v as NumpyDtype).kind === 'numpy.dtype';
-}
-
 function isGlobal(v: unknown): v is Global {
   return typeof v === 'object' && v !== null && (v as Global).kind === 'global';
-}
-
-function numpyScalar(dtype: NumpyDtype, raw: Uint8Array): number | bigint | boolean {
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const le = dtype.littleEndian;
-  switch (dtype.descr) {
-    case 'i1': return view.getInt8(0);
-    case 'u1': return view.getUint8(0);
-    case 'b1': return view.getUint8(0) !== 0;
-    case 'i2': return view.getInt16(0, le);
-    case 'u2': return view.getUint16(0, le);
-    case 'i4': return view.getInt32(0, le);
-    case 'u4': return view.getUint32(0, le);
-    case 'f4': return view.getFloat32(0, le);
-    case 'f8': return view.getFloat64(0, le);
-    case 'i8': return intValue(view.getBigInt64(0, le));
-    default: return intValue(view.getBigUint64(0, le));  // u8: the only code left in NUMPY_ITEM_SIZE
-  }
-}
-
-/** Python 2 pickles of `str` data carry it as a latin-1 string; Python 3 ones as bytes. */
-function latin1Bytes(v: PickleValue, what: string): Uint8Array {
-  if (v instanceof Uint8Array) return v;
-  if (typeof v !== 'string') return fail(`${what} is not bytes`);
-  const out = new Uint8Array(v.length);
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c > 0xff) fail(`${what} has a character beyond latin-1`);  // Python: UnicodeEncodeError
-    out[i] = c;
-  }
-  return out;
 }
 
 /** Parses pickle bytes into plain JS values (see the module doc for the mapping). */
@@ -182,14 +133,10 @@ class Unpickler {
     return b;
   }
 
-  /** A decoded text argument; a decoder's Error becomes this reader's error. */
+  /** A decoded text argument. */
   private text<T>(decode: (line: Buffer) => T): T {
     const line = this.line();
-    try {
-      return decode(line);
-    } catch (e) {
-      return this.fail((e as Error).message);
-    }
+    return this.guard(() => decode(line));
   }
 
   private u8(): number {
@@ -456,8 +403,13 @@ class Unpickler {
   }
 
   private utf8(b: Buffer): string {
+    return this.guard(() => decodeUtf8SurrogatePass(b));
+  }
+
+  /** Runs a decoder from pickle_text / pickle_numpy; its Error becomes this reader's error. */
+  private guard<T>(fn: () => T): T {
     try {
-      return decodeUtf8SurrogatePass(b);
+      return fn();
     } catch (e) {
       return this.fail((e as Error).message);
     }
@@ -466,24 +418,12 @@ class Unpickler {
   /** The few globals a metadata pickle may call (see module doc). */
   private call(fn: Global, args: PickleValue[]): PickleValue {
     const name = `${fn.module}.${fn.name}`;
-    if (name === 'numpy.dtype') {
-      // numpy's __reduce__: dtype(descr, align, copy)
-      const [descr, align, copy] = args;
-      if (typeof descr !== 'string' || !Object.hasOwn(NUMPY_ITEM_SIZE, descr)) this.fail(`unsupported numpy dtype ${String(descr).slice(0, 20)}`);
-      if (args.length !== 3 || !FLAGS.has(align ?? null) || !FLAGS.has(copy ?? null)) this.fail('numpy.dtype arguments other than (descr, align, copy)');
-      return { kind: 'numpy.dtype', descr, littleEndian: true };
-    }
-    if (NUMPY_SCALAR.has(name)) {
-      const [dtype, raw] = args;
-      if (!isDtype(dtype) || args.length !== 2) this.fail('numpy scalar without (dtype, data)');
-      const bytes = latin1Bytes(raw ?? null, 'numpy scalar data');
-      if (bytes.length !== NUMPY_ITEM_SIZE[dtype.descr]) this.fail(`numpy ${dtype.descr} scalar with ${bytes.length} data bytes`);
-      return numpyScalar(dtype, bytes);
-    }
+    if (name === 'numpy.dtype') return this.guard(() => numpyDtype(args));
+    if (NUMPY_SCALAR.has(name)) return this.guard(() => numpyScalar(args));
     if (name === '_codecs.encode') {
       // Python 3 writes bytes at protocols 0-2 as _codecs.encode(str, 'latin1').
       if (typeof args[0] !== 'string' || args[1] !== 'latin1' || args.length !== 2) this.fail("_codecs.encode other than (str, 'latin1')");
-      return latin1Bytes(args[0], '_codecs.encode data');
+      return this.guard(() => latin1Bytes(args[0] as string, '_codecs.encode data'));
     }
     if ((name === '__builtin__.bytes' || name === 'builtins.bytes') && args.length === 0) return new Uint8Array(0);
     if (name === '__builtin__.set' || name === 'builtins.set' || name === '__builtin__.frozenset' || name === 'builtins.frozenset') {
@@ -494,18 +434,11 @@ class Unpickler {
     return this.fail(`refusing to call ${name}`);
   }
 
-  /**
-   * BUILD: only the state numpy writes for a plain numeric dtype is understood,
-   * (3, byte order, None, None, None, -1, -1, 0); numpy refuses other versions and reads
-   * other fields as structured or object dtypes.
-   */
+  /** BUILD: only numpy's dtype state is understood (see pickle_numpy.ts). */
   private build(): void {
     const state = this.pop();
     const obj = this.top();
     if (!isDtype(obj)) this.fail(`BUILD on a ${this.typeName(obj)}`);
-    const plain = Array.isArray(state) && state.length === 8 && state[0] === 3 && (state[1] === '<' || state[1] === '>' || state[1] === '|') &&
-      state[2] === null && state[3] === null && state[4] === null && state[5] === -1 && state[6] === -1 && state[7] === 0;
-    if (!plain) this.fail('numpy.dtype state other than (3, byte order, None, None, None, -1, -1, 0)');
-    obj.littleEndian = (state as PickleValue[])[1] !== '>';
+    this.guard(() => buildDtype(obj, this.value(state)));
   }
 }

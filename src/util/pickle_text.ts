@@ -119,6 +119,19 @@ export function parseRawUnicodeEscape(line: Uint8Array): string {
   return out;
 }
 
+/** Bytes carried as a Python 2 `str` (a latin-1 string here) or as Python 3 bytes. */
+export function latin1Bytes(v: unknown, what: string): Uint8Array {
+  if (v instanceof Uint8Array) return v;
+  if (typeof v !== 'string') throw new Error(`${what} is not bytes`);
+  const out = new Uint8Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c > 0xff) throw new Error(`${what} has a character beyond latin-1`);  // Python: UnicodeEncodeError
+    out[i] = c;
+  }
+  return out;
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**

@@ -10,8 +10,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { Rng } from '../../src/data/rng.js';
-import type { PickleValue } from '../../src/data/pickle.js';
+import { Rng } from '../../src/util/rng.js';
+import type { PickleValue } from '../../src/util/pickle.js';
 import { FIELDS } from '../../src/config/schema.js';
 import { repoRoot } from '../helpers/parity.js';
 

@@ -21,7 +21,7 @@ import { MirrorganError } from '../../lib/errors.js';
 import { readSafetensorsHeader } from '../../lib/safetensors.js';
 import { resolveConfig } from '../../src/config/load.js';
 import { coerce, fieldKey, getField, isSection, type MirrorGANConfig } from '../../src/config/schema.js';
-import { readPickle, type PickleValue } from '../../src/data/pickle.js';
+import { readPickle, type PickleValue } from '../../src/util/pickle.js';
 import { repoRoot } from '../helpers/parity.js';
 import { canon, pyJson, pySorted } from '../helpers/pickle_canon.js';
 import { pickleCases, safetensorsCases, stLayout, yamlCases, type FuzzCase } from './fuzz_cases.js';
