@@ -34,8 +34,9 @@ export interface FormatSummary {
   files: number;
   accepted: number;
   refused: number;
-  /** Cases per mutation class: [files, accepted]. */
+  /** Cases per mutation class and per requirement (refuse, accept, oracle): [files, accepted]. */
   kinds: Record<string, [number, number]>;
+  requirements: Record<string, [number, number]>;
   /** Cases a judge (the format's rule or the oracle) found wrongly accepted or refused. */
   violations: string[];
   /** Errors other than MirrorganError (crashes of the reader). */
@@ -53,7 +54,7 @@ export function digest(text: string | Buffer): string {
 type Check = (c: FuzzCase, file: string) => Promise<string | null>;
 
 async function run(cases: FuzzCase[], dir: string, read: (c: FuzzCase, file: string) => Promise<unknown>, check: Check): Promise<FormatSummary> {
-  const s: FormatSummary = { files: 0, accepted: 0, refused: 0, kinds: {}, violations: [], crashes: [], ms: 0, cpuMs: 0 };
+  const s: FormatSummary = { files: 0, accepted: 0, refused: 0, kinds: {}, requirements: {}, violations: [], crashes: [], ms: 0, cpuMs: 0 };
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   for (const c of cases) {
@@ -62,7 +63,9 @@ async function run(cases: FuzzCase[], dir: string, read: (c: FuzzCase, file: str
     fs.writeFileSync(file, c.bytes);
     s.files++;
     const kind = (s.kinds[c.kind] ??= [0, 0]);
+    const requirement = (s.requirements[c.expect] ??= [0, 0]);
     kind[0]++;
+    requirement[0]++;
     let accepted = false;
     try {
       await read(c, file);
@@ -76,6 +79,7 @@ async function run(cases: FuzzCase[], dir: string, read: (c: FuzzCase, file: str
     if (accepted) {
       s.accepted++;
       kind[1]++;
+      requirement[1]++;
       if (c.expect === 'refuse') s.violations.push(`${c.id} (${c.kind}): accepted, but the format forbids it`);
       else {
         const problem = await check(c, file);
