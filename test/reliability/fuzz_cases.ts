@@ -443,7 +443,8 @@ gan:
 /** A valid value for a field, and how YAML may spell it. */
 function validValue(rng: Rng, f: (typeof FIELDS)[number]): [unknown, string] {
   if (f.kind === 'int') {
-    const v = f.min! + rng.int(Math.min(f.max! - f.min! + 1, 1000));
+    let v = f.min! + rng.int(Math.min(f.max! - f.min! + 1, 1000));
+    if (f.key === 'text.embeddingDim') v += v % 2;  // validate(): split over the encoder's two directions
     return [v, String(v)];
   }
   if (f.kind === 'number') {
