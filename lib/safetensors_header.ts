@@ -78,6 +78,11 @@ class Reader {
     return this.onFail(why.replace(SUBJECT, () => `${this.kind}${quote(this.name)}`));
   }
 
+  /** A failure of the JSON syntax itself (as opposed to the safetensors schema). */
+  syntax(why: string): never {
+    return this.fail(`the header is not valid JSON: ${why}`);
+  }
+
   private at(): string {
     return this.pos < this.s.length ? `character ${this.pos}` : 'the end of the header';
   }
@@ -95,7 +100,7 @@ class Reader {
   }
 
   expect(code: number, what: string): void {
-    if (this.peek() !== code) this.fail(`expected ${what} at ${this.at()} but found ${this.shown()}`);
+    if (this.peek() !== code) this.syntax(`expected ${what} at ${this.at()} but found ${this.shown()}`);
     this.pos++;
   }
 
@@ -112,7 +117,7 @@ class Reader {
       this.pos++;
       return false;
     }
-    return this.fail(`expected ',' or '${String.fromCharCode(close)}' after ${what} at ${this.at()} but found ${this.shown()}`);
+    return this.syntax(`expected ',' or '${String.fromCharCode(close)}' after ${what} at ${this.at()} but found ${this.shown()}`);
   }
 
   /** One of `words` ([as written, value]) without building a string, else the string as read. */
@@ -127,18 +132,18 @@ class Reader {
   }
 
   string(what: string): string {
-    if (this.peek() !== 0x22) this.fail(`expected a string for ${what} at ${this.at()} but found ${this.shown()}`);
+    if (this.peek() !== 0x22) this.syntax(`expected a string for ${what} at ${this.at()} but found ${this.shown()}`);
     const s = this.s;
     let start = ++this.pos;
     let out = '';
     for (;;) {
-      if (this.pos >= s.length) this.fail(`unterminated string in ${what}`);
+      if (this.pos >= s.length) this.syntax(`unterminated string in ${what}`);
       const c = s.charCodeAt(this.pos);
       if (c === 0x22) {
         out += s.slice(start, this.pos++);
         return out;
       }
-      if (c < 0x20) this.fail(`a raw control character (0x${c.toString(16)}) in ${what}; JSON requires it escaped`);
+      if (c < 0x20) this.syntax(`a raw control character (0x${c.toString(16)}) in ${what}; JSON requires it escaped`);
       if (c === 0x5c) {
         out += s.slice(start, this.pos) + this.escape(what);
         start = this.pos;
@@ -169,13 +174,13 @@ class Reader {
         return String.fromCharCode(hi, lo);
       }
       default:
-        return this.fail(`an invalid escape ${JSON.stringify(`\\${e ?? ''}`)} in ${what}`);
+        return this.syntax(`an invalid escape ${JSON.stringify(`\\${e ?? ''}`)} in ${what}`);
     }
   }
 
   private hex4(what: string): number {
     const h = this.s.slice(this.pos, this.pos + 4);
-    if (!/^[0-9a-fA-F]{4}$/.test(h)) this.fail(`an invalid \\u escape in ${what}`);
+    if (!/^[0-9a-fA-F]{4}$/.test(h)) this.syntax(`an invalid \\u escape in ${what}`);
     this.pos += 4;
     return Number.parseInt(h, 16);
   }
@@ -277,8 +282,8 @@ function readEntry(r: Reader, name: string): SafetensorsEntry {
   const size = ITEM_SIZE.get(dtype);
   if (size === undefined) {
     r.fail(OTHER_DTYPES.has(dtype)
-      ? `${SUBJECT} has dtype ${dtype}, which this reader cannot load (supported: ${[...ITEM_SIZE.keys()].join(', ')})`
-      : `${SUBJECT} has an unknown dtype ${quote(dtype)}`);
+      ? `${SUBJECT} has the unsupported dtype ${dtype}, which LibTorch 1.13 cannot hold (supported: ${[...ITEM_SIZE.keys()].join(', ')})`
+      : `${SUBJECT} has an unsupported dtype ${quote(dtype)}, which is no safetensors dtype`);
   }
   if (offsets.length !== 2) r.fail(`${SUBJECT} has ${offsets.length} data_offsets; expected [begin, end]`);
   const [begin, end] = offsets as [number, number];
@@ -304,7 +309,7 @@ export function parseSafetensorsHeader(bytes: Uint8Array, dataLength: number, fa
   }
   const r = new Reader(text, fail);
   if (r.peek() !== 0x7b) {
-    r.fail(`the header must start with '{' but starts with ${text.length ? JSON.stringify(text[0]) : 'nothing'}`);
+    r.fail(`the header is not a JSON object: it must start with '{' but starts with ${text.length ? JSON.stringify(text[0]) : 'nothing'}`);
   }
   r.pos = 1;
   r.ws();

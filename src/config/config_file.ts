@@ -77,7 +77,7 @@ export function readConfigFile(file: string, extraKeys: readonly string[] = []):
   const lines = new LineCounter();
   const doc = YAML.parseDocument(readText(file), { uniqueKeys: false, lineCounter: lines, prettyErrors: false });
   const problem = doc.errors[0] ?? doc.warnings[0];
-  if (problem) throw fileError(file, problem.message.split('\n')[0] as string);
+  if (problem) throw fileError(file, `line ${lines.linePos(problem.pos[0]).line}: ${problem.message.split('\n')[0]}`);
   if (!isMap(doc.contents)) throw fileError(file, 'expected a mapping of config fields');
   return new Walk(file, lines, new Set(extraKeys)).run(doc.contents);
 }
