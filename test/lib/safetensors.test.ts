@@ -185,7 +185,7 @@ describe('safetensors header: strict where the format is strict', () => {
     expect((await readSafetensorsHeader(rawFile('empty-meta.safetensors', '{"__metadata__":{}}        '))).metadata).toEqual({});
   });
 
-  it('reads a 200,000-tensor header (one linear pass; JSON.parse took seconds)', async () => {
+  it('reads a 200,000-tensor header in one linear pass', async () => {
     const n = 200_000;
     const parts: string[] = [];
     for (let i = 0; i < n; i++) parts.push(`"t.${n - 1 - i}":{"dtype":"U8","shape":[1],"data_offsets":[${n - 1 - i},${n - i}]}`);
