@@ -7,26 +7,19 @@
 import fs from 'node:fs/promises';
 import { MirrorganError, invalidArg, nativeAsync } from './errors.js';
 import { nativeBinding } from './native.js';
+import { ITEM_SIZE, parseSafetensorsHeader, type SafetensorsEntry } from './safetensors_header.js';
 import { fromHandle, type Device, type Tensor } from './tensor.js';
 
-/** safetensors dtype names and their item sizes. */
-const ITEM_SIZE: Record<string, number> = {
-  F64: 8, I64: 8, F32: 4, I32: 4, F16: 2, BF16: 2, I16: 2, I8: 1, U8: 1, BOOL: 1,
-};
 const FROM_DTYPE: Record<string, string> = {
   float32: 'F32', float64: 'F64', int32: 'I32', int64: 'I64', uint8: 'U8', bool: 'BOOL',
 };
+/** The reference reader's bound on the header (safetensors/src/tensor.rs MAX_HEADER_SIZE). */
 const MAX_HEADER = 100_000_000;
 
-export interface SafetensorsEntry {
-  name: string;
-  dtype: string;
-  shape: number[];
-  begin: number;
-  end: number;
-}
+export type { SafetensorsEntry } from './safetensors_header.js';
 
 export interface SafetensorsHeader {
+  /** Tensors in data order. */
   entries: SafetensorsEntry[];
   metadata: Record<string, string>;
   /** Byte offset of the data section in the file. */
@@ -57,50 +50,13 @@ export async function readSafetensorsHeader(path: string): Promise<SafetensorsHe
     const headerLen = Number(n);
     if (8 + headerLen > size) throw corrupt(path, `truncated: header needs ${headerLen} bytes, file has ${size - 8}`);
     const hb = Buffer.alloc(headerLen);
-    await fh.read(hb, 0, headerLen, 8);
-    let header: unknown;
-    try {
-      header = JSON.parse(hb.toString('utf8'));
-    } catch {
-      throw corrupt(path, 'the header is not valid JSON');
-    }
-    if (header === null || typeof header !== 'object' || Array.isArray(header)) throw corrupt(path, 'the header is not a JSON object');
-    const metadata: Record<string, string> = {};
-    const entries: SafetensorsEntry[] = [];
-    for (const [name, v] of Object.entries(header as Record<string, unknown>)) {
-      if (name === '__metadata__') {
-        for (const [k, mv] of Object.entries((v ?? {}) as Record<string, unknown>)) {
-          if (typeof mv !== 'string') throw corrupt(path, `metadata '${k}' is not a string`);
-          metadata[k] = mv;
-        }
-        continue;
-      }
-      const e = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-      if (typeof e?.dtype !== 'string' || !(e.dtype in ITEM_SIZE)) throw corrupt(path, `tensor '${name}' has unsupported dtype ${JSON.stringify(e?.dtype)}`);
-      if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0)) throw corrupt(path, `tensor '${name}' has an invalid shape`);
-      const off = e.data_offsets;
-      if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isInteger(d) && d >= 0) || off[1] < off[0]) {
-        throw corrupt(path, `tensor '${name}' has invalid data_offsets`);
-      }
-      const numel = (e.shape as number[]).reduce((a, b) => a * b, 1);
-      if (off[1] - off[0] !== numel * ITEM_SIZE[e.dtype]) {
-        throw corrupt(path, `tensor '${name}' has ${off[1] - off[0]} bytes but shape [${e.shape}] of ${e.dtype} needs ${numel * ITEM_SIZE[e.dtype]}`);
-      }
-      entries.push({ name, dtype: e.dtype, shape: e.shape as number[], begin: off[0], end: off[1] });
-    }
-    // The data section must be covered exactly: no holes, no overlaps, nothing after it.
-    const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
-    let pos = 0;
-    for (const e of sorted) {
-      if (e.begin !== pos) throw corrupt(path, `tensor '${e.name}' starts at ${e.begin}, expected ${pos} (hole or overlap)`);
-      pos = e.end;
-    }
+    const { bytesRead } = await fh.read(hb, 0, headerLen, 8);
+    if (bytesRead !== headerLen) throw corrupt(path, `truncated while reading: header needs ${headerLen} bytes, read ${bytesRead}`);
     const dataStart = 8 + headerLen;
-    if (dataStart + pos > size) {
-      throw new MirrorganError('ERR_FILE', `'${path}' is truncated: it has ${size} bytes but its header describes ${dataStart + pos}`);
-    }
-    if (dataStart + pos < size) throw corrupt(path, `${size - dataStart - pos} unexpected bytes after the last tensor`);
-    return { entries: sorted, metadata, dataStart };
+    const { entries, metadata } = parseSafetensorsHeader(hb, size - dataStart, (why) => {
+      throw corrupt(path, why);
+    });
+    return { entries, metadata, dataStart };
   } finally {
     await fh.close();
   }
@@ -147,10 +103,10 @@ export async function saveSafetensors(
     const dtype = FROM_DTYPE[t.dtype];
     if (!dtype) throw new MirrorganError('ERR_DTYPE', `cannot store tensor '${name}' of dtype ${t.dtype}`);
     const shape = t.shape;
-    const bytes = shape.reduce((a, b) => a * b, 1) * ITEM_SIZE[dtype];
+    const bytes = shape.reduce((a, b) => a * b, 1) * ITEM_SIZE.get(dtype)!;
     return { name, t, dtype, shape, bytes, order };
   });
-  rows.sort((a, b) => ITEM_SIZE[b.dtype] - ITEM_SIZE[a.dtype] || a.order - b.order);
+  rows.sort((a, b) => ITEM_SIZE.get(b.dtype)! - ITEM_SIZE.get(a.dtype)! || a.order - b.order);
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
   let pos = 0;

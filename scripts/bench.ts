@@ -4,11 +4,13 @@
 import { benchData } from './bench/data.js';
 import { benchDistributed } from './bench/distributed.js';
 import { benchGan } from './bench/gan.js';
+import { benchReaders } from './bench/readers.js';
 
 const suites: Record<string, () => Promise<void>> = {
   data: benchData,
   gan: benchGan,
   distributed: benchDistributed,
+  readers: benchReaders,
 };
 
 const wanted = process.argv.slice(2);

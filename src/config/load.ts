@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 /** Resolves a configuration: defaults -> preset -> YAML file(s) -> `key=value` overrides. */
-import fs from 'node:fs';
-import YAML from 'yaml';
 import { invalidArg, MirrorganError } from '../../lib/errors.js';
+import { readConfigFile } from './config_file.js';
 import { CAP_PATH_KEYS, captionerFromCapPaths, isOfficialCfg, officialPreset } from './official.js';
-import { defaults, PRESETS, RETIRED_KEYS, setField, validate, type MirrorGANConfig } from './schema.js';
+import { defaults, presetNamed, RETIRED_KEYS, setField, validate, type MirrorGANConfig } from './schema.js';
 
 export interface ResolveOptions {
   /** Preset name: 'cpu' (default), 'birds' or 'coco'. */
@@ -23,23 +22,16 @@ export interface ResolveOptions {
   onNote?: (line: string) => void;
 }
 
-/** Flattens nested YAML ({TRAIN: {SMOOTH: {LAMBDA1: 10}}}) into dotted keys. */
-function flatten(obj: Record<string, unknown>, prefix = '', out: [string, unknown][] = []): [string, unknown][] {
-  for (const [k, v] of Object.entries(obj)) {
-    const key = prefix ? `${prefix}.${k}` : k;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) flatten(v as Record<string, unknown>, key, out);
-    else out.push([key, v]);
-  }
-  return out;
-}
+/** A setting: key (ours or official), value, and where it comes from (file and line, 'options', '--set'). */
+type Entry = [key: string, value: unknown, where: string];
 
-function applyEntries(config: MirrorGANConfig, entries: [string, unknown][], source: string, note: (line: string) => void): void {
+function applyEntries(config: MirrorGANConfig, entries: Entry[], source: string, note: (line: string) => void): void {
   const retired = entries.filter(([k]) => RETIRED_KEYS.has(k)).map(([k]) => k);
   if (retired.length > 0) {
     note(`${source}: ignoring retired key${retired.length > 1 ? 's' : ''} ${retired.join(', ')} (hard-negative experiments; the official shifted mismatch is used)`);
   }
   const cap = new Map<string, unknown>();
-  for (const [k, v] of entries) {
+  for (const [k, v, where] of entries) {
     if (k === 'preset') continue;
     if ((CAP_PATH_KEYS as readonly string[]).includes(k)) {
       cap.set(k, v);
@@ -51,7 +43,7 @@ function applyEntries(config: MirrorGANConfig, entries: [string, unknown][], sou
     try {
       setField(config, k, v);
     } catch (e) {
-      if (e instanceof MirrorganError) throw new MirrorganError(e.code, `${source}: ${e.message}`);
+      if (e instanceof MirrorganError) throw new MirrorganError(e.code, `${where}: ${e.message}`);
       throw e;
     }
   }
@@ -71,39 +63,29 @@ export function resolveConfig(options: ResolveOptions = {}): MirrorGANConfig {
   // A YAML file may name its own preset, or be an official cfg file that implies one (official.ts); the command line's wins.
   let preset = options.preset;
   const parsed = files.map((file) => {
-    let doc: unknown;
-    try {
-      doc = YAML.parse(fs.readFileSync(file, 'utf8'));
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new MirrorganError(code === 'ENOENT' ? 'ERR_FILE' : 'ERR_INVALID_ARG', `${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message.split('\n')[0]}`);
-    }
-    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new MirrorganError('ERR_INVALID_ARG', `${file}: expected a mapping of config fields`);
-    const d = doc as Record<string, unknown>;
-    if (!preset && typeof d.preset === 'string') preset = d.preset;
-    if (!preset && !Object.hasOwn(d, 'preset') && isOfficialCfg(d)) {
-      preset = officialPreset(d);
+    const f = readConfigFile(file, CAP_PATH_KEYS);
+    if (!preset && f.preset !== undefined) preset = f.preset;
+    if (!preset && !Object.hasOwn(f.top, 'preset') && isOfficialCfg(f.top)) {
+      preset = officialPreset(f.top);
       if (preset) note(`${file}: an official cfg file (CONFIG_NAME/DATASET_NAME); starting from the ${preset} preset (--preset chooses another)`);
     }
-    const entries = flatten(d);
+    const entries = f.entries.map((e): Entry => [e.key, e.value, `${file}: line ${e.line}`]);
     // A run's own config.json from before attribute captions existed: keep its captions as they were.
-    const dataset = d.dataset as Record<string, unknown> | undefined;
-    if (typeof d.preset === 'string' && dataset && typeof dataset === 'object' && 'skinTones' in dataset && !('attributeCaptions' in dataset)) {
-      entries.push(['dataset.attributeCaptions', false]);
+    const fields = new Set(f.entries.map((e) => e.field));
+    if (f.preset !== undefined && fields.has('dataset.skinTones') && !fields.has('dataset.attributeCaptions')) {
+      entries.push(['dataset.attributeCaptions', false, file]);
     }
     return { file, entries };
   });
   preset ??= 'cpu';
-  const apply = PRESETS[preset];
-  if (!apply) throw invalidArg('preset', `one of ${Object.keys(PRESETS).join(', ')}`, preset);
-  apply(config);
+  presetNamed(preset)(config);  // an own property: 'toString' or '__proto__' is no preset
   config.preset = preset;
   for (const p of parsed) applyEntries(config, p.entries, p.file, note);
-  if (options.overrides) applyEntries(config, Object.entries(options.overrides), 'options', note);
-  const sets = (options.set ?? []).map((s): [string, unknown] => {
+  if (options.overrides) applyEntries(config, Object.entries(options.overrides).map(([k, v]): Entry => [k, v, 'options']), 'options', note);
+  const sets = (options.set ?? []).map((s): Entry => {
     const eq = s.indexOf('=');
     if (eq <= 0) throw invalidArg('--set', 'key=value', s);
-    return [s.slice(0, eq).trim(), s.slice(eq + 1).trim()];
+    return [s.slice(0, eq).trim(), s.slice(eq + 1).trim(), '--set'];
   });
   applyEntries(config, sets, '--set', note);
   return validate(config);

@@ -250,6 +250,17 @@ function ourKey(key: string): string {
   return OFFICIAL_TO_KEY.get(key) ?? FORMER_TO_KEY.get(key) ?? key;
 }
 
+/** Sections a config file may nest fields in (`train`, `TRAIN`, `TRAIN.SMOOTH`, ...): the proper prefixes of the keys it may hold. */
+const SECTIONS = new Set(
+  [...FIELDS.flatMap((f) => [f.key, f.official ?? '', f.formerly ?? '']), ...IGNORED_OFFICIAL, ...RETIRED_KEYS]
+    .flatMap((k) => k.split('.').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('.'))),
+);
+
+/** True when `key` is a section that holds fields (`train`, `TRAIN.SMOOTH`). */
+export function isSection(key: string): boolean {
+  return SECTIONS.has(key);
+}
+
 /** The defaults: the official MirrorGAN CUB values where they exist. */
 export function defaults(): MirrorGANConfig {
   return {
@@ -268,8 +279,8 @@ export function defaults(): MirrorGANConfig {
   };
 }
 
-/** Named starting points. */
-export const PRESETS: Record<string, (c: MirrorGANConfig) => void> = {
+/** Named starting points (look names up with {@link presetNamed}, never with `in`). */
+export const PRESETS: Readonly<Record<string, (c: MirrorGANConfig) => void>> = {
   /** Official MirrorGAN CUB (cfg/train_bird.yml + cfg/DAMSM/bird.yml). */
   birds: (c) => {
     c.dataset.name = 'cub';
@@ -304,6 +315,22 @@ export const PRESETS: Record<string, (c: MirrorGANConfig) => void> = {
     Object.assign(c.stream, { epochs: 10, batchSize: 48, hiddenSize: 128, encoder: 'compact', imageSize: 64 });
   },
 };
+
+/** The preset called `name`; an own property only, so `toString` or `__proto__` are no presets. */
+export function presetNamed(name: unknown): (c: MirrorGANConfig) => void {
+  if (typeof name !== 'string' || !Object.hasOwn(PRESETS, name)) throw invalidArg('preset', `one of ${Object.keys(PRESETS).join(', ')}`, name);
+  return PRESETS[name] as (c: MirrorGANConfig) => void;
+}
+
+/**
+ * Our key for `key`, given as ours (`train.batchSize`), official (`TRAIN.BATCH_SIZE`) or former
+ * (`train.lambda1`); null for an upstream field that is accepted and ignored and for a retired
+ * key of ours. Unknown keys throw.
+ */
+export function fieldKey(key: string): string | null {
+  if (IGNORED_OFFICIAL.has(key) || RETIRED_KEYS.has(key)) return null;
+  return fieldOf(ourKey(key)).key;
+}
 
 function getPath(obj: Record<string, unknown>, key: string): unknown {
   return key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], obj);

@@ -10,9 +10,12 @@ import { join } from 'node:path';
 import { splitCaptionLines } from '../text/tokenizer.js';
 import { Vocabulary, type CaptionsPickle } from '../text/vocabulary.js';
 import { DataError } from '../../lib/errors.js';
-import { readPickle } from '../util/pickle.js';
+import { readPickleFile } from '../util/pickle.js';
 import type { DataReport } from './report.js';
 import type { SourceItem, Split } from './types.js';
+
+/** Largest class id (they are stored in an Int32Array). */
+const MAX_CLASS_ID = 2 ** 31 - 1;
 
 /** True when `path` exists. */
 export async function exists(path: string): Promise<boolean> {
@@ -31,7 +34,7 @@ export async function exists(path: string): Promise<boolean> {
 export async function readSplitKeys(root: string, split: Split): Promise<string[] | null> {
   const pickle = join(root, split, 'filenames.pickle');
   if (await exists(pickle)) {
-    const value = readPickle(await readFile(pickle));
+    const value = await readPickleFile(pickle);
     if (!Array.isArray(value) || value.some((k) => typeof k !== 'string')) {
       throw new DataError('ERR_DATA_BAD_FORMAT', `${pickle}: expected a list of str keys`);
     }
@@ -51,9 +54,12 @@ export async function readSplitKeys(root: string, split: Split): Promise<string[
 export async function readClassInfo(root: string, split: Split, expected: number): Promise<number[] | null> {
   const path = join(root, split, 'class_info.pickle');
   if (!(await exists(path))) return null;
-  const value = readPickle(await readFile(path));
-  if (!Array.isArray(value) || value.some((c) => typeof c !== 'number')) {
-    throw new DataError('ERR_DATA_BAD_FORMAT', `${path}: expected a list of integer class ids`);
+  const value = await readPickleFile(path);
+  if (!Array.isArray(value)) throw new DataError('ERR_DATA_BAD_FORMAT', `${path}: expected a list of integer class ids`);
+  // Class ids end up in an Int32Array: NaN would become 0 and 2.5 would become 2 there.
+  const bad = value.findIndex((c) => typeof c !== 'number' || !Number.isInteger(c) || c < 0 || c > MAX_CLASS_ID);
+  if (bad >= 0) {
+    throw new DataError('ERR_DATA_BAD_FORMAT', `${path}: class id ${bad} is ${String(value[bad])}, not an integer between 0 and ${MAX_CLASS_ID}`);
   }
   if (value.length !== expected) {
     throw new DataError('ERR_DATA_BAD_FORMAT', `${path}: has ${value.length} class ids but the split lists ${expected} keys`);

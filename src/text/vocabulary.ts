@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 
 import { DataError, invalidArg } from '../../lib/errors.js';
-import { readPickle } from '../util/pickle.js';
+import { readPickleFile } from '../util/pickle.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { tokenize } from './tokenizer.js';
 
@@ -102,27 +102,25 @@ export class Vocabulary {
    * `[train_captions, test_captions, ixtoword, wordtoix]`. Ids are kept exactly.
    */
   static async fromPickle(path: string): Promise<CaptionsPickle> {
-    const value = readPickle(await readFile(path));
+    const value = await readPickleFile(path);
     if (!Array.isArray(value) || value.length < 3) {
       throw new DataError('ERR_DATA_BAD_FORMAT', `${path}: expected a list [train_captions, test_captions, ixtoword, wordtoix]`);
     }
     const [train, test, ixtoword] = value as unknown[];
     if (!(ixtoword instanceof Map)) throw new DataError('ERR_DATA_BAD_FORMAT', `${path}: ixtoword is not a dict`);
-    const words: string[] = [];
+    // n distinct ids in 0..n-1 fill every slot; a stray 1e9 would otherwise make a billion-slot array.
+    const words: string[] = new Array<string>(ixtoword.size);
     for (const [k, v] of ixtoword) {
-      if (typeof k !== 'number' || typeof v !== 'string') {
-        throw new DataError('ERR_DATA_BAD_FORMAT', `${path}: ixtoword must map int to str`);
+      if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= ixtoword.size || typeof v !== 'string') {
+        throw new DataError('ERR_DATA_BAD_FORMAT', `${path}: ixtoword must map the ints 0..${ixtoword.size - 1} to str`);
       }
       words[k] = v;
-    }
-    for (let i = 0; i < words.length; i++) {
-      if (words[i] === undefined) throw new DataError('ERR_DATA_BAD_FORMAT', `${path}: ixtoword has no entry for id ${i}`);
     }
     const vocabulary = new Vocabulary(words);
     const toIds = (caps: unknown, which: string): number[][] => {
       if (!Array.isArray(caps)) throw new DataError('ERR_DATA_BAD_FORMAT', `${path}: ${which} captions are not a list`);
       return caps.map((cap: unknown) => {
-        if (!Array.isArray(cap) || cap.some((id) => typeof id !== 'number' || id <= 0 || id >= words.length)) {
+        if (!Array.isArray(cap) || cap.some((id) => typeof id !== 'number' || !Number.isInteger(id) || id <= 0 || id >= words.length)) {
           throw new DataError('ERR_DATA_BAD_FORMAT', `${path}: ${which} caption is not a list of word ids`);
         }
         return cap as number[];

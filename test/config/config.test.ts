@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MirrorganError } from '../../lib/errors.js';
 import { openMojiOptionsOf, resolveConfig, sampleCaptionsOf } from '../../src/config/index.js';
+import { repoRoot } from '../helpers/parity.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-cfg-'));
 function yml(name: string, text: string): string {
@@ -13,46 +15,7 @@ function yml(name: string, text: string): string {
 }
 
 // The official MirrorGAN cfg/train_bird.yml, verbatim in content.
-const TRAIN_BIRD = `CONFIG_NAME: 'MirrorGAN'
-DATASET_NAME: 'birds'
-DATA_DIR: '../data/birds'
-GPU_ID: 3
-WORKERS: 4
-OUTPUT_PATH: '/data/qtt/MirrorGAN/'
-TREE:
-  BRANCH_NUM: 3
-TRAIN:
-  FLAG: True
-  NET_G: ''
-  B_NET_D: True
-  BATCH_SIZE: 12
-  MAX_EPOCH: 650
-  SNAPSHOT_INTERVAL: 50
-  DISCRIMINATOR_LR: 0.0002
-  GENERATOR_LR: 0.0002
-  NET_E: '../data/STEM/text_encoder.pth'
-  SMOOTH:
-    GAMMA1: 4.0
-    GAMMA2: 5.0
-    GAMMA3: 10.0
-    LAMBDA: 0.0
-    LAMBDA1: 10.0
-CAP:
-  embed_size: 256
-  hidden_size: 256
-  num_layers: 1
-  learning_rate: 0.001
-  caption_cnn_path: '../data/STREAM/cnn_encoder.ckpt'
-  caption_rnn_path: '../data/STREAM/rnn_decoder.ckpt'
-GAN:
-  DF_DIM: 64
-  GF_DIM: 32
-  Z_DIM: 100
-  R_NUM: 2
-TEXT:
-  EMBEDDING_DIM: 256
-  CAPTIONS_PER_IMAGE: 10
-`;
+const TRAIN_BIRD = fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'config', 'train_bird.yml'), 'utf8');
 
 describe('configuration', () => {
   it('the cpu preset is the default and validates', () => {
@@ -131,7 +94,8 @@ describe('configuration', () => {
     expect(() => resolveConfig({ set: ['noequals'] })).toThrow(/key=value/);
     expect(() => resolveConfig({ preset: 'huge' })).toThrow(/one of birds, coco, cpu for preset/);
     expect(() => resolveConfig({ preset: 'birds' })).toThrow(/dataset.root \(DATA_DIR\) is required/);
-    expect(() => resolveConfig({ files: [yml('bad.yml', 'TRAIN:\n  BATCH_SIZE: [1, 2]\n')] })).toThrow(/bad.yml: Expected an integer/);
+    expect(() => resolveConfig({ files: [yml('bad.yml', 'TRAIN:\n  BATCH_SIZE: [1, 2]\n')] })).toThrow(/bad.yml: line 2: Expected a single value for train.batchSize but received a list of 2/);
+    expect(() => resolveConfig({ files: [yml('bad2.yml', 'TRAIN:\n  BATCH_SIZE: 1\n')] })).toThrow(/bad2.yml: line 2: Expected an integer between 2 and 4096 for train.batchSize but received 1/);
     expect(() => resolveConfig({ files: [path.join(dir, 'missing.yml')] })).toThrow(/no such file/);
     expect(() => resolveConfig({ set: ['tree.branchNum=0'] })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG' }));
   });
@@ -165,5 +129,88 @@ describe('configuration', () => {
     ]);
     expect(resolveConfig({ set: ['train.seed=9'], onNote })).toEqual(c);
     expect(notes).toHaveLength(2);
+  });
+});
+
+describe('configuration files are read strictly', () => {
+  const refuses = (text: string | Buffer, message: string | RegExp): void => {
+    const file = path.join(dir, 'strict.yml');
+    fs.writeFileSync(file, text);
+    let err: unknown;
+    try {
+      resolveConfig({ files: [file] });
+    } catch (e) {
+      err = e;
+    }
+    expect(err, String(text).slice(0, 60)).toBeInstanceOf(MirrorganError);
+    expect((err as Error).message).toMatch(typeof message === 'string' ? `${file}: ${message}` : message);
+  };
+
+  it('a preset must be a preset name: __proto__, hasOwnProperty, toString, 3 or [cpu] are refused with a clear error', () => {
+    for (const name of ['__proto__', 'hasOwnProperty', 'valueOf', 'toString', 'constructor', 'isPrototypeOf']) {
+      refuses(`preset: ${name}\n`, `line 1: Expected one of birds, coco, cpu for preset but received '${name}'`);
+      expect(() => resolveConfig({ preset: name })).toThrow(`Expected one of birds, coco, cpu for preset but received '${name}'`);
+    }
+    refuses('preset: 3\n', 'line 1: Expected one of birds, coco, cpu for preset but received 3');
+    refuses('preset: null\n', 'line 1: Expected one of birds, coco, cpu for preset but received null');
+    refuses('preset: [cpu]\n', 'line 1: Expected a preset name for preset but received a list of 1');
+    refuses('preset: {a: 1}\n', 'line 1: Expected a preset name for preset but received a mapping');
+    expect(resolveConfig({ files: [yml('coco.yml', 'preset: coco\ndataset:\n  root: /data/coco\n')] }).gan.gfDim).toBe(48);
+  });
+
+  it('a recursive alias is refused by name; aliases to earlier values work', () => {
+    refuses('TRAIN: &t\n  SMOOTH: *t\n', 'line 2: TRAIN.SMOOTH refers to a mapping that contains it (a recursive alias)');
+    refuses('TRAIN: &t\n  BATCH_SIZE: 4\n  SMOOTH:\n    LAMBDA1: *t\n', 'line 4: Expected a single value for train.streamWeight but received a mapping');
+    refuses('train:\n  batchSize: &x [*x]\n', 'line 2: Expected a single value for train.batchSize but received a list of 1');
+    refuses('train:\n  batchSize: *nowhere\n', /line 2: alias \*nowhere names no anchor|Unresolved alias/);
+    const c = resolveConfig({ files: [yml('alias.yml', 'TRAIN:\n  GENERATOR_LR: &lr 0.0003\n  DISCRIMINATOR_LR: *lr\n')] });
+    expect([c.train.generatorLr, c.train.discriminatorLr]).toEqual([0.0003, 0.0003]);
+  });
+
+  it('keys are strings, once per mapping, and each field is set once per file whatever its spelling', () => {
+    refuses('train:\n  batchSize: 4\n  batchSize: 6\n', "line 3: the key 'batchSize' appears twice in one mapping");
+    refuses('train:\n  batchSize: 4\nTRAIN:\n  BATCH_SIZE: 6\n', 'line 4: TRAIN.BATCH_SIZE sets train.batchSize, which line 2 already set as train.batchSize');
+    refuses('train.batchSize: 4\ntrain:\n  batchSize: 6\n', 'line 3: train.batchSize sets train.batchSize, which line 1 already set as train.batchSize');
+    refuses('3: x\n', 'line 1: a key must be a string, not 3');
+    refuses('true: x\n', 'line 1: a key must be a string, not true');
+    refuses('? [a]\n: 1\n', 'line 1: a key must be a string, not a collection');
+  });
+
+  it('unknown keys and sections are refused, prototype names included; empty known sections are fine', () => {
+    refuses('__proto__:\n  polluted: 1\n', /line 1: Unknown config field '__proto__'/);
+    refuses('constructor: 1\n', /line 1: Unknown config field 'constructor'/);
+    refuses('train:\n  hasOwnProperty: 1\n', /line 2: Unknown config field 'train.hasOwnProperty'/);
+    refuses('extra: {}\n', /line 1: Unknown config field 'extra'/);
+    refuses('train:\n  batchSize:\n    x: 1\n', 'line 2: Expected a single value for train.batchSize but received a mapping');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(resolveConfig({ files: [yml('empty-section.yml', 'TRAIN:\n# nothing yet\nGAN: {}\n')] }).train.batchSize).toBe(16);
+  });
+
+  it('values must have the field type: no silent NaN, Infinity, tags or null', () => {
+    refuses('train:\n  batchSize: .nan\n', 'line 2: Expected an integer between 2 and 4096 for train.batchSize but received NaN');
+    refuses('train:\n  generatorLr: .inf\n', 'line 2: Expected a number between 0 and 1 for train.generatorLr but received Infinity');
+    refuses('train:\n  netG: null\n', 'line 2: Expected a string for train.netG but received null');
+    refuses('train:\n  emaWarmup: yes\n', "line 2: Expected true or false for train.emaWarmup but received 'yes'");
+    refuses('train:\n  netG: !!binary aGk=\n', 'line 2: Expected a string for train.netG but received a Buffer of type object');
+    refuses('train:\n  netG: !custom x\n', /Unresolved tag: !custom/);
+  });
+
+  it('refuses files that are not one UTF-8 YAML mapping', () => {
+    refuses('train:\n  batchSize: 4\n---\ntrain:\n  batchSize: 6\n', /Source contains multiple documents/);
+    refuses(Buffer.from([0x74, 0x3a, 0x20, 0xff, 0x0a]), 'is not UTF-8 text');
+    refuses('- a\n- b\n', 'expected a mapping of config fields');
+    refuses('', 'expected a mapping of config fields');
+    refuses('train: [1, 2\n', /Flow sequence in block collection|Expected/);
+    expect(() => resolveConfig({ files: [dir] })).toThrow(`${dir}: is not a file`);
+    const big = path.join(dir, 'big.yml');
+    fs.writeFileSync(big, Buffer.alloc(4 * 1024 * 1024 + 1, 0x20));
+    expect(() => resolveConfig({ files: [big] })).toThrow(`${big}: is 4194305 bytes; a config file is at most 4194304`);
+  });
+
+  it('50,000 keys are read in one linear pass (the yaml duplicate check compared each with every earlier one)', () => {
+    const lines = Array.from({ length: 50_000 }, (_, i) => `key${i}: ${i}`);
+    refuses(lines.join('\n'), /line 1: Unknown config field 'key0'/);
+    const comments = Array.from({ length: 50_000 }, (_, i) => `# note ${i}`);
+    expect(resolveConfig({ files: [yml('long.yml', `${comments.join('\n')}\ntrain:\n  batchSize: 6\n`)] }).train.batchSize).toBe(6);
   });
 });
