@@ -6,7 +6,7 @@
  * SVG text composited by sharp (librsvg, system fonts).
  */
 import sharp from 'sharp';
-import { invalidArg } from '../../lib/errors.js';
+import { checkInt, invalidArg } from '../../lib/errors.js';
 import type { GeneratedImage, InterpolationFrame } from './generation.js';
 
 /** What the figure functions read of a generated image. */
@@ -39,8 +39,7 @@ function escapeXml(text: string): string {
 /** Default cell side: the image's own size, kept between 128 and 256 px so words stay readable. */
 function cellFor(image: AttendedImage, cell?: number): number {
   if (cell === undefined) return Math.min(256, Math.max(128, image.stages[image.stages.length - 1]?.size ?? 128));
-  if (!Number.isInteger(cell) || cell < 32 || cell > 1024) throw invalidArg('options.cell', 'an integer between 32 and 1024', cell);
-  return cell;
+  return checkInt('options.cell', cell, 32, 1024);
 }
 
 /** The attention of stage `stage` (default: the last one), or an error naming why there is none. */

@@ -5,7 +5,6 @@
  * configuration, the checkpoint's iteration, the run's mean losses over the iterations before
  * it, any metrics given (an evaluation's JSON) and the licence the training data implies.
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { MirrorganError } from '../../lib/errors.js';
 import { resolveConfig, type MirrorGANConfig } from '../config/index.js';
@@ -131,6 +130,5 @@ export async function exportModel(from: string, out: string, options: ExportOpti
     dtype: options.dtype ?? 'float16',
     mirrorganVersion: options.mirrorganVersion,
   };
-  await fs.mkdir(path.dirname(path.resolve(out)), { recursive: true });
   return writeModelFolder(out, got.source, info, { overwrite: options.overwrite });
 }

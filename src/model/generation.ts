@@ -5,7 +5,7 @@
  * the assembly of generated images (a PNG of every stage, word attention, raw tensors on
  * request). The forward passes themselves are in synthesis.ts.
  */
-import { invalidArg } from '../../lib/errors.js';
+import { checkInt, invalidArg } from '../../lib/errors.js';
 import { tensor, type Tensor } from '../../lib/tensor.js';
 import { capWords } from '../text/captions.js';
 import type { Vocabulary } from '../text/vocabulary.js';
@@ -121,9 +121,7 @@ export function parseCaptions(vocabulary: Vocabulary, captions: string | readonl
 }
 
 function intOption(name: string, value: unknown, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw invalidArg(name, `an integer between ${min} and ${max}`, value);
-  return value;
+  return value === undefined ? fallback : checkInt(name, value, min, max);
 }
 
 function boolOption(name: string, value: unknown, fallback: boolean): boolean {

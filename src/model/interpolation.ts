@@ -11,7 +11,7 @@
  * Between seeds, the caption stays and z and ε move along the great circle between the two
  * seeds' noise (slerp, noise.ts); the end frames are the seeds' own images.
  */
-import { invalidArg } from '../../lib/errors.js';
+import { checkInt, invalidArg } from '../../lib/errors.js';
 import { parseCaptions, type ImageMeta, type SampleSettings } from './generation.js';
 import { lerp, sampleNoise, slerp } from './noise.js';
 import { encodeText, type SynthesisModules, type SynthesisRow, type TextFeatures } from './synthesis.js';
@@ -69,7 +69,7 @@ export async function interpolationRows(
 ): Promise<{ rows: SynthesisRow[]; metas: (ImageMeta & { t: number })[] }> {
   if (options === null || typeof options !== 'object') throw invalidArg('options', 'interpolation options', options);
   const steps = options.steps ?? 8;
-  if (!Number.isInteger(steps) || steps < 2 || steps > MAX_STEPS) throw invalidArg('options.steps', `an integer between 2 and ${MAX_STEPS}`, steps);
+  checkInt('options.steps', steps, 2, MAX_STEPS);
   const { zDim, cDim } = m.generator.options;
   const ts = positions(steps);
   if (options.captions !== undefined) {

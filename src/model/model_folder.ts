@@ -27,7 +27,7 @@ import { FIELDS, getField } from '../config/schema.js';
 import { OPENMOJI_ATTRIBUTION } from '../data/openmoji.js';
 import { CAPTIONER_FILES, readCaptionerConfig } from '../stream/checkpoint.js';
 import type { Vocabulary } from '../text/vocabulary.js';
-import { tempPathFor, writeJsonAtomic } from '../util/atomic.js';
+import { writeFolderAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { pathExists } from '../util/fs.js';
 
 export const MODEL_FORMAT = 'mirrorgan-model';
@@ -241,10 +241,8 @@ export async function writeModelFolder(out: string, source: ModelSource, info: M
   if ((await pathExists(out)) && !options.overwrite) {
     throw new MirrorganError('ERR_FILE', `${out} already exists; choose another folder or overwrite it (--force)`);
   }
-  await fs.mkdir(path.dirname(path.resolve(out)), { recursive: true });
-  const tmp = tempPathFor(path.resolve(out));
-  await fs.mkdir(tmp);
-  try {
+  let manifest: ModelManifest | undefined;
+  await writeFolderAtomic(out, async (tmp) => {
     await copyWeights(source.textEncoder, path.join(tmp, MODEL_FILES.textEncoder), info.dtype);
     await copyWeights(source.generator, path.join(tmp, MODEL_FILES.generator), info.dtype);
     await source.vocabulary.save(path.join(tmp, MODEL_FILES.vocabulary));
@@ -262,7 +260,7 @@ export async function writeModelFolder(out: string, source: ModelSource, info: M
     for (const rel of rels) files[rel] = { bytes: (await fs.stat(path.join(tmp, rel))).size, sha256: await sha256File(path.join(tmp, rel)) };
     const dataset = source.config.dataset.name;
     const terms = licenceFor(dataset);
-    const manifest: ModelManifest = {
+    manifest = {
       format: MODEL_FORMAT, version: 1, name: info.name,
       description: info.description ?? `MirrorGAN trained on ${dataset} (${source.config.preset} preset, ${64 * 2 ** (source.config.tree.branchNum - 1)} px)`,
       config: portableConfig(source.config),
@@ -276,18 +274,6 @@ export async function writeModelFolder(out: string, source: ModelSource, info: M
       mirrorganVersion: info.mirrorganVersion,
     };
     await writeJsonAtomic(path.join(tmp, MODEL_FILES.manifest), manifest);
-    if (await pathExists(out)) {
-      const old = tempPathFor(path.resolve(out));
-      await fs.rename(out, old);
-      await fs.rename(tmp, out);
-      await fs.rm(old, { recursive: true, force: true });
-    } else {
-      await fs.rename(tmp, out);
-    }
-    return manifest;
-  } catch (e) {
-    await fs.rm(tmp, { recursive: true, force: true });
-    if (e instanceof MirrorganError) throw e;
-    throw new MirrorganError('ERR_FILE', `Cannot write the model folder ${out}: ${(e as Error).message}`, { cause: e });
-  }
+  }, { replace: options.overwrite });
+  return manifest as ModelManifest;
 }

@@ -2,12 +2,12 @@
 /**
  * The noise of one generated sample, from its seed alone: z (`gan.zDim`) and CA_NET's ε
  * (`gan.conditionDim`), standard normal draws of the project's seeded generator
- * (src/data/rng.ts, sfc32) through Box–Muller. Drawn in JS rather than by LibTorch's global
+ * (src/util/rng.ts, sfc32) through Box–Muller. Drawn in JS rather than by LibTorch's global
  * generator so that a sample's noise depends on nothing but its seed: not on the batch it is
  * generated in, the device, the thread count, nor on other code reseeding LibTorch.
  */
-import { invalidArg } from '../../lib/errors.js';
-import { Rng } from '../data/rng.js';
+import { checkInt } from '../../lib/errors.js';
+import { Rng } from '../util/rng.js';
 
 /** Largest seed: the generator mixes 32 bits of it (deriveSeed). */
 export const MAX_SEED = 2 ** 32 - 1;
@@ -22,11 +22,7 @@ export interface SampleNoise {
 
 /** Refuses a seed that is not an integer in [0, MAX_SEED - count + 1] (samples take seed, seed + 1, ...). */
 export function checkSeed(name: string, seed: unknown, count = 1): number {
-  const last = MAX_SEED - count + 1;
-  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > last) {
-    throw invalidArg(name, `an integer between 0 and ${last}`, seed);
-  }
-  return seed;
+  return checkInt(name, seed, 0, MAX_SEED - count + 1);
 }
 
 /** Fills `out` with N(0, 1) draws of `rng` (Box–Muller, both values of each pair used). */

@@ -6,7 +6,7 @@
  * with `timeout`; one already running cannot be stopped mid-forward, so its caller gets
  * `timeout` at the deadline and its slot frees when the forward ends.
  */
-import { invalidArg } from '../../lib/errors.js';
+import { checkInt } from '../../lib/errors.js';
 
 /** Why a job was not done. */
 export class QueueError extends Error {
@@ -29,8 +29,8 @@ export class WorkQueue {
   #idle: (() => void)[] = [];
 
   constructor(readonly concurrency: number, readonly queue: number) {
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw invalidArg('concurrency', 'a positive integer', concurrency);
-    if (!Number.isInteger(queue) || queue < 0) throw invalidArg('queue', 'a non-negative integer', queue);
+    checkInt('concurrency', concurrency, 1, 1024);
+    checkInt('queue', queue, 0, 1e6);
   }
 
   /** Jobs running and waiting now. */
