@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// `mirrorgan generate`, `export` and `serve` as a user runs them (child processes on dist/):
-// images with their seeds, attention figures, re-descriptions, captions from a file, JSON; a
-// model folder from a run; the server's start, a request, and a graceful SIGTERM. And, in
-// process, what `generate` says when no model ships.
+// `mirrorgan generate`, `export`, `caption` and `serve`: images with their seeds, attention
+// figures, re-descriptions, captions from a file, JSON; a model folder from a run; the server's
+// start, a request and a graceful SIGTERM. As a user runs them (child processes on dist/) where
+// the process matters (output, exit, signals), in process otherwise; and what `generate` says
+// when no model ships (the package's models/ folder mocked empty).
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -19,6 +20,20 @@ vi.mock('../../src/model/pretrained.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../src/model/pretrained.js')>();
   return { ...original, modelsDir: () => empty };
 });
+
+/** `mirrorgan <args>` in this process (src/, not dist/): exit code and what it printed. */
+async function inProcess(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  try {
+    return { status: await runCli(['node', 'mirrorgan', ...args]), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
 
 beforeAll(async () => {
   ensureBuilt();
@@ -46,36 +61,44 @@ describe('mirrorgan generate', () => {
     const out = scratchDir('generate-file');
     const list = path.join(out, 'captions.txt');
     fs.writeFileSync(list, '# emoji to try\na red heart\n\n  an emoji  \n');
-    const r = await cli(['generate', '--run', model, '-o', out, '--captions', list, '--json', '--seed', '3']);
+    const r = await inProcess(['generate', '--run', model, '-o', out, '--captions', list, '--json', '--seed', '3']);
     expect(r.status).toBe(0);
     const json = JSON.parse(r.stdout) as { file: string; caption: string; seed: number; tokens: string[] }[];
     expect(json.map((j) => [j.caption, j.seed])).toEqual([['a red heart', 3], ['an emoji', 4]]);
-    const alone = await cli(['generate', '--run', model, '-o', path.join(out, 'again'), '--seed', '4', 'an emoji']);
+    const alone = await inProcess(['generate', '--run', model, '-o', path.join(out, 'again'), '--seed', '4', 'an emoji']);
     expect(fs.readFileSync(path.join(out, 'again', '000.png')).equals(fs.readFileSync(json[1]!.file))).toBe(true);
     expect(alone.status).toBe(0);
   });
 
   it('takes a run or a checkpoint folder too, and refuses what it cannot use', async () => {
     const out = scratchDir('generate-run');
-    expect((await cli(['generate', '--run', path.join(runDir, 'checkpoints', 'iter_0000002'), '-o', out, 'a red heart'])).status).toBe(0);
-    const none = await cli(['generate', '--run', model, '-o', out]);
-    expect([none.status, none.stderr]).toEqual([2, 'mirrorgan: Expected at least one caption (as arguments or in --captions <file>) for captions but received array of length 0 [ERR_INVALID_ARG]\n']);
-    const unknown = await cli(['generate', '--run', model, '-o', out, 'qwzx']);
+    expect((await inProcess(['generate', '--run', path.join(runDir, 'checkpoints', 'iter_0000002'), '-o', out, 'a red heart'])).status).toBe(0);
+    const none = await inProcess(['generate', '--run', model, '-o', out]);
+    expect([none.status, none.stderr]).toEqual([2, 'mirrorgan: Expected at least one caption (as arguments or in --captions <file>) for captions but received an array of length 0 of type array [ERR_INVALID_ARG]\n']);
+    const unknown = await inProcess(['generate', '--run', model, '-o', out, 'qwzx']);
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toMatch(/None of the words of caption "qwzx" is in the vocabulary .* \[ERR_CAPTION_UNKNOWN\]/);
-    const captioner = await cli(['generate', '--run', path.join(runDir, 'stream'), 'a red heart']);
+    const captioner = await inProcess(['generate', '--run', path.join(runDir, 'stream'), 'a red heart']);
     expect(captioner.stderr).toMatch(/Expected a run folder .* or a model folder .* for --run but .* is a captioner folder/);
   });
 
   it('without --run and without a shipped model, says how to get one (exit 1)', async () => {
-    let stderr = '';
-    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-    try {
-      expect(await runCli(['node', 'mirrorgan', 'generate', 'a red heart', '-o', scratchDir('nomodel')])).toBe(1);
-    } finally {
-      spy.mockRestore();
-    }
-    expect(stderr).toBe(`mirrorgan: No pretrained model ships with this copy of mirrorgan-native (${empty} holds no model folder): train one (npx mirrorgan train, about 25 minutes on a CPU) and use its run folder (--run <run>, MirrorGAN.load(<run>)), or export a run into the package (npx mirrorgan export --run <run> -o ${path.join(empty, '<name>')}) [ERR_FILE]\n`);
+    const r = await inProcess(['generate', 'a red heart', '-o', scratchDir('nomodel')]);
+    expect([r.status, r.stderr]).toEqual([1, `mirrorgan: No pretrained model ships with this copy of mirrorgan-native (${empty} holds no model folder): train one (npx mirrorgan train, about 25 minutes on a CPU) and use its run folder (--run <run>, MirrorGAN.load(<run>)), or export a run into the package (npx mirrorgan export --run <run> -o ${path.join(empty, '<name>')}) [ERR_FILE]\n`]);
+  });
+});
+
+describe('mirrorgan caption', () => {
+  it("reads a model folder's captioner, and says so when a model has none", async () => {
+    const out = scratchDir('caption');
+    expect((await inProcess(['generate', '--run', model, '-o', out, 'a red heart'])).status).toBe(0);
+    const r = await inProcess(['caption', '--run', model, path.join(out, '000.png')]);
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(r.stdout.trim().split(' ').length).toBeGreaterThan(0);
+    const bare = path.join(out, 'bare');
+    expect((await inProcess(['export', '--run', runDir, '-o', bare, '--no-captioner'])).status).toBe(0);
+    const none = await inProcess(['caption', '--run', bare, path.join(out, '000.png')]);
+    expect([none.status, none.stderr]).toEqual([1, expect.stringMatching(/has no STREAM captioner/)]);
   });
 });
 
@@ -88,10 +111,10 @@ describe('mirrorgan export', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^${out}: model 'emoji' \\(float32, [\\d.]+ MB, 3 files, no captioner\\)\ntrained on openmoji; weights licence: CC-BY-SA-4.0\ngenerate with: npx mirrorgan generate --run ${out} "a caption"\n$`));
     expect(JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8')).metrics.colourAccuracy).toBe(0.25);
-    const again = await cli(['export', '--run', runDir, '-o', out]);
+    const again = await inProcess(['export', '--run', runDir, '-o', out]);
     expect([again.status, again.stderr]).toEqual([1, `mirrorgan: ${out} already exists; choose another folder or overwrite it (--force) [ERR_FILE]\n`]);
-    expect((await cli(['export', '--run', runDir, '-o', out, '--force'])).status).toBe(0);
-    const bad = await cli(['export', '--run', runDir, '-o', out, '--metrics', path.join(out, 'nope.json'), '--force']);
+    expect((await inProcess(['export', '--run', runDir, '-o', out, '--force'])).status).toBe(0);
+    const bad = await inProcess(['export', '--run', runDir, '-o', out, '--metrics', path.join(out, 'nope.json'), '--force']);
     expect([bad.status, bad.stderr]).toEqual([2, expect.stringMatching(/Expected a JSON file holding an object for --metrics/)]);
   });
 });
@@ -120,7 +143,7 @@ describe('mirrorgan serve', () => {
   });
 
   it('refuses a bad port as a usage error', async () => {
-    const r = await cli(['serve', '--run', model, '--port', '70000']);
+    const r = await inProcess(['serve', '--run', model, '--port', '70000']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/'--port <n>' argument '70000' is invalid\. expected an integer between 0 and 65535/);
   });
