@@ -5,6 +5,7 @@ export { DIST_DEFAULTS, distributedSupport, ProcessGroup, type DistCounters, typ
 export { DataError, ERROR_CODES, isErrorCode, MirrorganError, type DataErrorCode, type ErrorCode } from './errors.js';
 export { JobLock } from './lock.js';
 export { callNative, callNativeAsync, Module, moduleKinds, type ForwardOptions, type ModuleOptions, type TensorRecord } from './module.js';
+export type { MemoryInfo } from './native.js';
 export { Adam, type AdamOptions } from './optim.js';
 export { cudaAvailable, defaultDevice, getNumThreads, manualSeed, matmulBenchmark, runtimeInfo, setNumThreads, type RuntimeInfo } from './runtime.js';
 export {

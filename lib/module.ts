@@ -136,10 +136,19 @@ export class Module {
     }
   }
 
-  /** Loads a safetensors state dict saved by save() or converted from the official code. */
+  /**
+   * Loads a safetensors state dict saved by save() or converted from the official code.
+   * Half-precision tensors (float16, bfloat16: exported models store weights so) are widened to
+   * float32 first.
+   */
   async load(path: string, options: { strict?: boolean } = {}): Promise<{ missing: string[]; unexpected: string[]; metadata: Record<string, string> }> {
     const { tensors, metadata } = await loadSafetensors(path);
     try {
+      for (const [key, t] of tensors) {
+        if ((t.dtype as string) !== 'float16' && (t.dtype as string) !== 'bfloat16') continue;
+        tensors.set(key, t.to('float32'));
+        t.dispose();
+      }
       return { ...this.loadStateDict(tensors, options), metadata };
     } catch (e) {
       if (e instanceof MirrorganError) throw new MirrorganError(e.code, `${path}: ${e.message}`);
@@ -170,6 +179,26 @@ export class Module {
     this.lock.assertIdle(`${this.kind}.zeroGrad`);
     native(() => this.native.zeroGrad());
   }
+  /** True once {@link dispose} freed the module. */
+  get isDisposed(): boolean {
+    return this.native.isDisposed;
+  }
+
+  /**
+   * Frees the module's parameters and buffers now (tensor handles taken from it keep their
+   * storage until they are disposed themselves). Any later call is ERR_DISPOSED; disposing
+   * twice does nothing; ERR_BUSY while an async job runs on the module.
+   */
+  dispose(): void {
+    this.lock.assertIdle(`${this.kind}.dispose`);
+    native(() => this.native.dispose());
+  }
+
+  /** `using m = new Generator(...)` disposes the module at the end of the block. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
   /** Stops (or restarts) gradient tracking for every parameter. */
   setRequiresGrad(on: boolean): this {
     if (typeof on !== 'boolean') throw invalidArg('on', 'a boolean', on);

@@ -36,6 +36,7 @@ export interface NativeModuleHandle {
   readonly training: boolean;
   readonly device: string;
   readonly busy: boolean;
+  readonly isDisposed: boolean;
   forward(inputs: Record<string, unknown>, options?: object): NativeTensorMap;
   forwardAsync(inputs: Record<string, unknown>, options?: object): Promise<NativeTensorMap>;
   call(method: string, inputs: Record<string, unknown>, options?: object): NativeTensorMap;
@@ -47,6 +48,7 @@ export interface NativeModuleHandle {
   to(device: string): void;
   zeroGrad(): void;
   setRequiresGrad(on: boolean): void;
+  dispose(): void;
 }
 
 export interface NativeAdamHandle {
@@ -78,12 +80,24 @@ export interface NativeProcessGroupHandle {
   shutdown(): Promise<void>;
 }
 
+/** What `memory()` reports. */
+export interface MemoryInfo {
+  /** Live tensor handles (not disposed, not collected). */
+  numTensors: number;
+  /** Host bytes those handles hold (views of one storage counted each). */
+  numBytes: number;
+  /** Live modules (not disposed, not collected). */
+  numModules: number;
+  /** Host bytes of those modules' parameters and buffers: the model weights in memory. */
+  moduleBytes: number;
+}
+
 export interface NativeBinding {
   NativeTensor: { fromBuffer(data: ArrayBufferView, shape: number[], dtype: string, device: string, requiresGrad: boolean): NativeTensorHandle };
   NativeModule: new (kind: string, options?: object) => NativeModuleHandle;
   NativeAdam: new (params: unknown[], options?: object) => NativeAdamHandle;
   ops: Record<string, (...args: any[]) => any>;
-  memory(): { numTensors: number; numBytes: number };
+  memory(): MemoryInfo;
   call(name: string, inputs: Record<string, unknown>, options?: object): NativeTensorMap;
   callAsync(name: string, inputs: Record<string, unknown>, options?: object): Promise<NativeTensorMap>;
   moduleKinds(): string[];

@@ -11,7 +11,7 @@ import { ITEM_SIZE, parseSafetensorsHeader, type SafetensorsEntry } from './safe
 import { fromHandle, type Device, type Tensor } from './tensor.js';
 
 const FROM_DTYPE: Record<string, string> = {
-  float32: 'F32', float64: 'F64', int32: 'I32', int64: 'I64', uint8: 'U8', bool: 'BOOL',
+  float32: 'F32', float64: 'F64', int32: 'I32', int64: 'I64', uint8: 'U8', bool: 'BOOL', float16: 'F16', bfloat16: 'BF16',
 };
 /** The reference reader's bound on the header (safetensors/src/tensor.rs MAX_HEADER_SIZE). */
 const MAX_HEADER = 100_000_000;

@@ -5,7 +5,7 @@
  * (`Symbol.dispose`), or `tidy()`; the garbage collector is only a safety net.
  */
 import { invalidArg, MirrorganError, native, nativeAsync } from './errors.js';
-import { nativeBinding, type NativeTensorHandle } from './native.js';
+import { nativeBinding, type MemoryInfo, type NativeTensorHandle } from './native.js';
 
 /** Element types a Tensor can hold. */
 export type DType = 'float32' | 'float64' | 'int32' | 'int64' | 'uint8' | 'bool';
@@ -100,8 +100,11 @@ export function dispose(value: unknown): void {
   for (const t of found) t.dispose();
 }
 
-/** Live native tensor handles (not disposed, not collected) and their host bytes. */
-export function memory(): { numTensors: number; numBytes: number } {
+/**
+ * Live native tensor handles and their host bytes, and live modules with the host bytes of
+ * their weights (parameters and buffers): what a loaded model holds until it is disposed.
+ */
+export function memory(): MemoryInfo {
   return nativeBinding().memory();
 }
 
@@ -191,8 +194,11 @@ export class Tensor {
     native(() => this.handle.zeroGrad());
   }
 
-  /** A copy on another device or with another dtype. */
-  to(target: Device | DType): Tensor {
+  /**
+   * A copy on another device or with another dtype; 'float16' is a storage type (weights saved
+   * at half the size, widened again by Module.load), with no typed array of its own.
+   */
+  to(target: Device | DType | 'float16'): Tensor {
     if (typeof target !== 'string') throw invalidArg('target', 'a device or dtype name', target);
     return new Tensor(native(() => this.handle.to(target)));
   }

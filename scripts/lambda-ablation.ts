@@ -73,9 +73,9 @@ async function evaluate(lambda: number, runDir: string, base: string, data: Load
     for (let b = 0; b < batch.length; b++) for (let t = 0; t < T; t++) ids[b * T + t] = BigInt(enc.ids[b * 25 + t]);
     const sents = tidy(() => model.textEncoder.encode(tensor(ids, [batch.length, T]), tensor(BigInt64Array.from(enc.lengths, BigInt), [batch.length]), { grad: false }).sentEmb.dataSync() as Float32Array);
     for (let k = 0; k < batch.length; k++) {
-      imageCodes.set(codes.subarray(k * d, (k + 1) * d), (s + gen.order[k]) * d);
+      imageCodes.set(codes.subarray(k * d, (k + 1) * d), (s + k) * d);
       sentCodes.set(sents.subarray(k * d, (k + 1) * d), (s + enc.order[k]) * d);
-      recaptions[s + gen.order[k]] = tokenize(described[k]);
+      recaptions[s + k] = tokenize(described[k]);
     }
     dispose(gen.images);
   }

@@ -19,6 +19,26 @@ DTYPES = {
 }
 
 
+def write_safetensors(tensors: dict, dst: str, metadata: dict) -> None:
+    """Writes {key: tensor} as safetensors (largest elements first, 8-byte aligned header)."""
+    order = sorted(tensors, key=lambda k: -tensors[k].element_size())
+    header, offset = {"__metadata__": metadata}, 0
+    for key in order:
+        t = tensors[key]
+        n = t.numel() * t.element_size()
+        header[key] = {"dtype": DTYPES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + n]}
+        offset += n
+    raw = json.dumps(header).encode("utf-8")
+    raw += b" " * ((8 - (8 + len(raw)) % 8) % 8)
+    with open(dst, "wb") as f:
+        f.write(struct.pack("<Q", len(raw)))
+        f.write(raw)
+        for key in order:
+            t = tensors[key].detach().cpu().contiguous()
+            # numpy has no bfloat16: move its bits as int16 (same size, same bytes).
+            f.write((t.view(torch.int16) if t.dtype == torch.bfloat16 else t).numpy().tobytes())
+
+
 def main(src: str, dst: str) -> None:
     # encoding="latin1": the AttnGAN/MirrorGAN-era files were pickled by Python 2.
     obj = torch.load(src, map_location="cpu", encoding="latin1")
@@ -33,23 +53,8 @@ def main(src: str, dst: str) -> None:
         if key.startswith("module."):
             key = key[len("module."):]
         tensors[key] = value.detach().cpu().contiguous()
-    order = sorted(tensors, key=lambda k: -tensors[k].element_size())
-    header, offset = {"__metadata__": {"format": "pt", "source": src}}, 0
-    for key in order:
-        t = tensors[key]
-        n = t.numel() * t.element_size()
-        header[key] = {"dtype": DTYPES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + n]}
-        offset += n
-    raw = json.dumps(header).encode("utf-8")
-    raw += b" " * ((8 - (8 + len(raw)) % 8) % 8)
-    with open(dst, "wb") as f:
-        f.write(struct.pack("<Q", len(raw)))
-        f.write(raw)
-        for key in order:
-            t = tensors[key]
-            # numpy has no bfloat16: move its bits as int16 (same size, same bytes).
-            f.write((t.view(torch.int16) if t.dtype == torch.bfloat16 else t).numpy().tobytes())
-    print(f"{dst}: {len(order)} tensors")
+    write_safetensors(tensors, dst, {"format": "pt", "source": src})
+    print(f"{dst}: {len(tensors)} tensors")
 
 
 if __name__ == "__main__":

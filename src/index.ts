@@ -8,7 +8,16 @@
  */
 
 // ---- the model and its training ----
-export { MirrorGAN, type GeneratedImage, type GenerateOptions, type MirrorGANTrainOptions } from './model/mirrorgan.js';
+export {
+  MirrorGAN, type GeneratedImage, type GenerateOptions, type InterpolateOptions, type InterpolationFrame, type LoadOptions, type MirrorGANTrainOptions,
+  type ModelSourceInfo,
+} from './model/mirrorgan.js';
+export type { StageImage, WordAttention } from './model/generation.js';
+export type { DescribeOptions } from './model/describe.js';
+export { attentionFigure, attentionOverlays, type WordOverlay } from './model/attention_figure.js';
+export { exportModel, type ExportOptions } from './model/export.js';
+export { MODEL_FILES, readModelManifest, type ModelDtype, type ModelLicence, type ModelManifest } from './model/model_folder.js';
+export type { PretrainedModel } from './model/pretrained.js';
 export { trainPipeline, type TrainPipelineOptions, type TrainPipelineResult } from './train/pipeline.js';
 export {
   GanTrainer, type CaptionLossHook, type GanTrainerDeps, type GanTrainerOptions, type IterationInfo, type TrainCallbacks, type TrainSummary,

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "core/error.h"
@@ -61,6 +62,19 @@ Options ToOptions(const Napi::Value& v);
 // JS { name: Tensor } <-> TensorMap.
 TensorMap ToTensorMap(const Napi::Value& v, const char* name);
 Napi::Object FromTensorMap(Napi::Env env, const TensorMap& map);
+
+// What memory() reports: live tensor handles and live modules, with the host bytes each holds.
+// Shared-owned, so a finalizer running during environment teardown never touches freed memory.
+struct MemoryCounters {
+  std::atomic<int64_t> tensors{0};
+  std::atomic<int64_t> tensor_bytes{0};
+  std::atomic<int64_t> modules{0};
+  std::atomic<int64_t> module_bytes{0};
+};
+std::shared_ptr<MemoryCounters> MemoryCountersOf(Napi::Env env);
+
+// Bytes of `t` in host memory (0 for a tensor on a device).
+int64_t HostBytes(const torch::Tensor& t);
 
 // The tensor inside a JS Tensor handle (ERR_DISPOSED if disposed, ERR_INVALID_ARG if not one).
 torch::Tensor UnwrapTensor(const Napi::Value& v, const char* name);

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 // NativeModule handle: one registered MirrorGAN module (CA_NET, RNN_ENCODER, ...). State dicts
-// use the official dotted keys in Python's order; one native job at a time per module.
+// use the official dotted keys in Python's order; one native job at a time per module. dispose()
+// frees the weights at once (tensor handles taken from the module keep their storage alive);
+// memory() counts live modules and the host bytes of their parameters and buffers, which V8 is
+// told about too, so a module dropped without dispose() is collected under memory pressure.
 #include <set>
 #include <sstream>
 
@@ -51,6 +54,7 @@ class ModuleWrap : public Napi::ObjectWrap<ModuleWrap> {
                            InstanceAccessor<&ModuleWrap::Training>("training"),
                            InstanceAccessor<&ModuleWrap::Device>("device"),
                            InstanceAccessor<&ModuleWrap::Busy>("busy"),
+                           InstanceAccessor<&ModuleWrap::IsDisposed>("isDisposed"),
                            InstanceMethod<&ModuleWrap::Forward>("forward"),
                            InstanceMethod<&ModuleWrap::ForwardAsync>("forwardAsync"),
                            InstanceMethod<&ModuleWrap::CallMethod>("call"),
@@ -62,6 +66,7 @@ class ModuleWrap : public Napi::ObjectWrap<ModuleWrap> {
                            InstanceMethod<&ModuleWrap::To>("to"),
                            InstanceMethod<&ModuleWrap::ZeroGrad>("zeroGrad"),
                            InstanceMethod<&ModuleWrap::SetRequiresGrad>("setRequiresGrad"),
+                           InstanceMethod<&ModuleWrap::Dispose>("dispose"),
                        });
   }
 
@@ -70,29 +75,74 @@ class ModuleWrap : public Napi::ObjectWrap<ModuleWrap> {
       auto kind = ArgString(info, 0, "kind");
       auto options = ToOptions(info.Length() > 1 ? info[1] : info.Env().Undefined());
       module_ = Registry::Get().CreateModule(kind, options);
+      kind_ = module_->Kind();
+      counters_ = MemoryCountersOf(info.Env());
+      counters_->modules++;
+      Account(info.Env());
       return info.Env().Undefined();
     });
   }
 
+  ~ModuleWrap() override { Release(nullptr); }
+
  private:
+  // The module, or ERR_DISPOSED once dispose() freed it.
+  NativeModule& M() const {
+    if (!module_) throw Error(code::kDisposed, kind_ + " was disposed and cannot be used");
+    return *module_;
+  }
+
+  // Host bytes of the parameters and buffers now; the change since the last count goes to the
+  // counters and to V8 (`env` is null in the finalizer, which must not call into V8).
+  void Account(Napi::Env* env_or_null, int64_t bytes) {
+    int64_t delta = bytes - bytes_;
+    bytes_ = bytes;
+    if (counters_) counters_->module_bytes += delta;
+    if (env_or_null && delta != 0) Napi::MemoryManagement::AdjustExternalMemory(*env_or_null, delta);
+  }
+  void Account(Napi::Env env) {
+    int64_t bytes = 0;
+    for (const auto& [key, t] : StateDict(M().Module(), true)) bytes += HostBytes(t);
+    Account(&env, bytes);
+  }
+
+  void Release(Napi::Env* env_or_null) {
+    if (!module_) return;
+    module_.reset();
+    Account(env_or_null, 0);
+    if (counters_) counters_->modules--;
+  }
+
+  Napi::Value IsDisposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !module_); }
+
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    return Guard(info.Env(), [&]() -> Napi::Value {
+      if (!module_) return info.Env().Undefined();
+      EnsureIdle();
+      Napi::Env env = info.Env();
+      Release(&env);
+      return info.Env().Undefined();
+    });
+  }
+
   // Refuses a call while an async job owns the module (two jobs would race on its weights).
   void EnsureIdle() const {
     if (*busy_) {
-      throw Error(code::kBusy, std::string(module_->Kind()) +
+      throw Error(code::kBusy, kind_ +
                                    " is busy with another native job; await the previous call first");
     }
   }
 
   torch::Device ModuleDevice() const {
-    auto& m = module_->Module();
+    auto& m = M().Module();
     for (const auto& p : m.parameters()) return p.device();
     for (const auto& b : m.buffers()) return b.device();
     return torch::Device(torch::kCPU);
   }
 
-  Napi::Value Kind(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), module_->Kind()); }
+  Napi::Value Kind(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), kind_); }
   Napi::Value Training(const Napi::CallbackInfo& info) {
-    return Napi::Boolean::New(info.Env(), module_->Module().is_training());
+    return Guard(info.Env(), [&]() -> Napi::Value { return Napi::Boolean::New(info.Env(), M().Module().is_training()); });
   }
   Napi::Value Device(const Napi::CallbackInfo& info) {
     return Guard(info.Env(), [&]() -> Napi::Value { return Napi::String::New(info.Env(), DeviceName(ModuleDevice())); });
@@ -117,7 +167,7 @@ class ModuleWrap : public Napi::ObjectWrap<ModuleWrap> {
       auto opts = ToOptions(info.Length() > first + 1 ? info[first + 1] : info.Env().Undefined());
       bool check = opts.Bool("checkFinite", true);
       bool grad = opts.Bool("grad", true);
-      auto device = ModuleDevice();
+      auto device = ModuleDevice();  // ERR_DISPOSED after dispose()
       auto module = module_;
       if (!async) {
         CheckInputs(inputs, device, check, module->Kind());
@@ -156,10 +206,10 @@ class ModuleWrap : public Napi::ObjectWrap<ModuleWrap> {
   }
 
   Napi::Value NamedParameters(const Napi::CallbackInfo& info) {
-    return Guard(info.Env(), [&]() -> Napi::Value { return Pairs(info.Env(), StateDict(module_->Module(), false)); });
+    return Guard(info.Env(), [&]() -> Napi::Value { return Pairs(info.Env(), StateDict(M().Module(), false)); });
   }
   Napi::Value NamedStateDict(const Napi::CallbackInfo& info) {
-    return Guard(info.Env(), [&]() -> Napi::Value { return Pairs(info.Env(), StateDict(module_->Module(), true)); });
+    return Guard(info.Env(), [&]() -> Napi::Value { return Pairs(info.Env(), StateDict(M().Module(), true)); });
   }
 
   // loadStateDict({ key: Tensor }, strict = true) -> { missing: string[], unexpected: string[] }
@@ -168,7 +218,7 @@ class ModuleWrap : public Napi::ObjectWrap<ModuleWrap> {
       EnsureIdle();
       auto src = ToTensorMap(info.Length() > 0 ? info[0] : info.Env().Undefined(), "stateDict");
       bool strict = !(info.Length() > 1 && info[1].IsBoolean() && !info[1].As<Napi::Boolean>().Value());
-      auto own = StateDict(module_->Module(), true);
+      auto own = StateDict(M().Module(), true);
       std::vector<std::string> missing, unexpected;
       std::set<std::string> known;
       // Check everything before copying anything, so a bad file leaves the module untouched.
@@ -194,12 +244,11 @@ class ModuleWrap : public Napi::ObjectWrap<ModuleWrap> {
       }
       if (strict && !missing.empty()) {
         throw Error(code::kStateDict, "state dict is missing key '" + missing.front() + "' (" +
-                                          std::to_string(missing.size()) + " missing in all) for " + module_->Kind());
+                                          std::to_string(missing.size()) + " missing in all) for " + kind_);
       }
       if (strict && !unexpected.empty()) {
         throw Error(code::kStateDict, "state dict has unexpected key '" + unexpected.front() + "' (" +
-                                          std::to_string(unexpected.size()) + " unexpected in all) for " +
-                                          module_->Kind());
+                                          std::to_string(unexpected.size()) + " unexpected in all) for " + kind_);
       }
       {
         torch::NoGradGuard no_grad;
@@ -224,7 +273,7 @@ class ModuleWrap : public Napi::ObjectWrap<ModuleWrap> {
     return Guard(info.Env(), [&]() -> Napi::Value {
       EnsureIdle();
       bool on = info.Length() == 0 || info[0].IsUndefined() || ArgBool(info, 0, "mode");
-      module_->Module().train(on);
+      M().Module().train(on);
       return info.Env().Undefined();
     });
   }
@@ -232,7 +281,8 @@ class ModuleWrap : public Napi::ObjectWrap<ModuleWrap> {
   Napi::Value To(const Napi::CallbackInfo& info) {
     return Guard(info.Env(), [&]() -> Napi::Value {
       EnsureIdle();
-      module_->Module().to(ParseDevice(ArgString(info, 0, "device")));
+      M().Module().to(ParseDevice(ArgString(info, 0, "device")));
+      Account(info.Env());
       return info.Env().Undefined();
     });
   }
@@ -240,7 +290,7 @@ class ModuleWrap : public Napi::ObjectWrap<ModuleWrap> {
   Napi::Value ZeroGrad(const Napi::CallbackInfo& info) {
     return Guard(info.Env(), [&]() -> Napi::Value {
       EnsureIdle();
-      module_->Module().zero_grad(/*set_to_none=*/true);
+      M().Module().zero_grad(/*set_to_none=*/true);
       return info.Env().Undefined();
     });
   }
@@ -249,12 +299,15 @@ class ModuleWrap : public Napi::ObjectWrap<ModuleWrap> {
     return Guard(info.Env(), [&]() -> Napi::Value {
       EnsureIdle();
       bool on = ArgBool(info, 0, "requiresGrad");
-      for (auto& p : module_->Module().parameters()) p.set_requires_grad(on);
+      for (auto& p : M().Module().parameters()) p.set_requires_grad(on);
       return info.Env().Undefined();
     });
   }
 
   std::shared_ptr<NativeModule> module_;
+  std::string kind_;
+  int64_t bytes_ = 0;
+  std::shared_ptr<MemoryCounters> counters_;
   std::shared_ptr<std::atomic<bool>> busy_ = std::make_shared<std::atomic<bool>>(false);
 };
 

@@ -9,15 +9,6 @@
 namespace mg {
 namespace {
 
-struct TensorCounters {
-  std::atomic<int64_t> live{0};
-  std::atomic<int64_t> bytes{0};
-};
-
-int64_t HostBytes(const torch::Tensor& t) {
-  return t.device().is_cpu() ? static_cast<int64_t>(t.numel() * t.element_size()) : 0;
-}
-
 class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -49,10 +40,10 @@ class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
         ThrowArg("NativeTensor cannot be constructed from JS; use tensor() or fromBuffer()");
       }
       tensor_ = *info[0].As<Napi::External<torch::Tensor>>().Data();
-      counters_ = Counters(info.Env());
+      counters_ = MemoryCountersOf(info.Env());
       bytes_ = HostBytes(tensor_);
-      counters_->live++;
-      counters_->bytes += bytes_;
+      counters_->tensors++;
+      counters_->tensor_bytes += bytes_;
       if (bytes_ > 0) Napi::MemoryManagement::AdjustExternalMemory(info.Env(), bytes_);
       return info.Env().Undefined();
     });
@@ -65,16 +56,14 @@ class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
     return tensor_;
   }
 
-  static std::shared_ptr<TensorCounters> Counters(Napi::Env env);
-
  private:
   void Release(Napi::Env* env) {
     if (disposed_) return;
     disposed_ = true;
     tensor_ = torch::Tensor();
     if (counters_) {
-      counters_->live--;
-      counters_->bytes -= bytes_;
+      counters_->tensors--;
+      counters_->tensor_bytes -= bytes_;
     }
     if (env && bytes_ > 0) Napi::MemoryManagement::AdjustExternalMemory(*env, -bytes_);
   }
@@ -218,6 +207,8 @@ class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
           target == "uint8" || target == "bool") {
         return WrapTensor(info.Env(), t.to(ParseDtype(target)));
       }
+      // float16 is a storage type only (half-size weight files), so only to() produces it.
+      if (target == "float16") return WrapTensor(info.Env(), t.to(torch::kFloat16));
       return WrapTensor(info.Env(), t.to(ParseDevice(target)));
     });
   }
@@ -285,13 +276,13 @@ class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
   torch::Tensor tensor_;
   bool disposed_ = false;
   int64_t bytes_ = 0;
-  std::shared_ptr<TensorCounters> counters_;
+  std::shared_ptr<MemoryCounters> counters_;
 };
 
 // The counters live beside the addon data but are shared-owned so a finalizer running during
 // environment teardown never touches freed memory.
 struct CountersHolder {
-  std::shared_ptr<TensorCounters> counters = std::make_shared<TensorCounters>();
+  std::shared_ptr<MemoryCounters> counters = std::make_shared<MemoryCounters>();
 };
 
 CountersHolder& Holder(Napi::Env env) {
@@ -301,9 +292,13 @@ CountersHolder& Holder(Napi::Env env) {
   return *ext.As<Napi::External<CountersHolder>>().Data();
 }
 
-std::shared_ptr<TensorCounters> TensorWrap::Counters(Napi::Env env) { return Holder(env).counters; }
-
 }  // namespace
+
+std::shared_ptr<MemoryCounters> MemoryCountersOf(Napi::Env env) { return Holder(env).counters; }
+
+int64_t HostBytes(const torch::Tensor& t) {
+  return t.device().is_cpu() ? static_cast<int64_t>(t.numel() * t.element_size()) : 0;
+}
 
 torch::Tensor UnwrapTensor(const Napi::Value& v, const char* name) {
   if (!v.IsObject()) ThrowArg(std::string("Expected Tensor for ") + name);
@@ -343,8 +338,10 @@ void InitTensor(Napi::Env env, Napi::Object exports) {
                 return Guard(info.Env(), [&]() -> Napi::Value {
                   auto c = Holder(info.Env()).counters;
                   auto out = Napi::Object::New(info.Env());
-                  out.Set("numTensors", Napi::Number::New(info.Env(), double(c->live.load())));
-                  out.Set("numBytes", Napi::Number::New(info.Env(), double(c->bytes.load())));
+                  out.Set("numTensors", Napi::Number::New(info.Env(), double(c->tensors.load())));
+                  out.Set("numBytes", Napi::Number::New(info.Env(), double(c->tensor_bytes.load())));
+                  out.Set("numModules", Napi::Number::New(info.Env(), double(c->modules.load())));
+                  out.Set("moduleBytes", Napi::Number::New(info.Env(), double(c->module_bytes.load())));
                   return out;
                 });
               }));

@@ -9,11 +9,13 @@ import { configCommand } from './config.js';
 import { pretrainDamsmCommand } from './damsm.js';
 import { dataCommand } from './data.js';
 import { doctorCommand } from './doctor.js';
+import { exportCommand } from './export.js';
 import { generateCommand } from './generate.js';
 import { abortedExitCode } from './interrupt.js';
 import { escapeControls, printErr } from './output.js';
 import { probeCommand } from './probe.js';
 import { reportCommand } from './report.js';
+import { serveCommand } from './serve.js';
 import { captionCommand, pretrainStreamCommand } from './stream.js';
 import { trainCommand } from './train.js';
 
@@ -42,6 +44,8 @@ export function program(): Command {
     .version(packageVersion(), '-V, --version', 'print the version of mirrorgan-native');
   p.addCommand(trainCommand());
   p.addCommand(generateCommand());
+  p.addCommand(serveCommand());
+  p.addCommand(exportCommand());
   p.addCommand(probeCommand());
   p.addCommand(pretrainDamsmCommand());
   p.addCommand(pretrainStreamCommand());

@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { resolveConfig, type MirrorGANConfig } from '../config/index.js';
 import { PRESETS } from '../config/schema.js';
+import { MirrorGAN } from '../model/mirrorgan.js';
 import { resolveRunPath, type RunPath, type RunPathKind } from '../model/run_path.js';
 import { printErr } from './output.js';
 
@@ -54,11 +55,25 @@ export function configFromFlags(flags: ConfigFlags, options: { files?: string[];
 
 /** Help text of `--run` for the kinds a command accepts. */
 export function runOptionHelp(accept: readonly RunPathKind[] = ['run', 'checkpoint']): string {
-  const names: Record<RunPathKind, string> = { run: 'run folder (its latest checkpoint)', checkpoint: 'checkpoint folder (<run>/checkpoints/iter_N)', captioner: 'captioner folder (pretrain-stream --out)' };
+  const names: Record<RunPathKind, string> = {
+    run: 'run folder (its latest checkpoint)', checkpoint: 'checkpoint folder (<run>/checkpoints/iter_N)',
+    captioner: 'captioner folder (pretrain-stream --out)', model: 'model folder (export -o)',
+  };
   return accept.map((k) => names[k]).join(', or ');
 }
 
 /** What `--run` names (run_path.ts), with errors that call it `--run`. */
 export function resolveRunOption(given: string, accept: readonly RunPathKind[] = ['run', 'checkpoint']): Promise<RunPath> {
   return resolveRunPath(given, { accept, name: '--run' });
+}
+
+/**
+ * The model of the commands that generate: `--run` (a run, checkpoint or model folder) or, when
+ * it is not given, the model that ships with the package (an error saying how to get one when
+ * none does).
+ */
+export async function loadModelOption(run: string | undefined): Promise<MirrorGAN> {
+  if (run === undefined) return MirrorGAN.pretrained();
+  const found = await resolveRunOption(run, ['run', 'checkpoint', 'model']);
+  return MirrorGAN.load(found.modelDir ?? found.checkpointDir ?? run);
 }

@@ -44,9 +44,8 @@ export function probeCommand(): Command {
       const scores: ProbeScore[] = [];
       const pngsBySeed: Buffer[][] = [];
       for (let s = seed; s < seed + seeds; s++) {
-        // One caption per call, so all 24 share the seed's noise: cells differ only by their words.
-        const images = [];
-        for (const p of probes) images.push(...(await model.generate([p.caption], { seed: s, conditioningNoise: opts.conditioningNoise })));
+        // All 24 share the seed's noise (sharedNoise): cells differ only by their words.
+        const images = await model.generate(probes.map((p) => p.caption), { seed: s, sharedNoise: true, conditioningNoise: opts.conditioningNoise });
         const pngs = images.map((img) => img.png);
         pngsBySeed.push(pngs);
         scores.push(await scoreColourShape(refs, probes, pngs));

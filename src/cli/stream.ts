@@ -92,7 +92,7 @@ interface CaptionFlags {
   json?: boolean;
 }
 
-const CAPTION_RUN_KINDS = ['run', 'checkpoint', 'captioner'] as const;
+const CAPTION_RUN_KINDS = ['run', 'checkpoint', 'captioner', 'model'] as const;
 
 /** The `caption` command: one caption per image, in input order. */
 export function captionCommand(): Command {

@@ -1,33 +1,50 @@
 // SPDX-License-Identifier: MIT
 /**
  * MirrorGAN: STEM (text encoder, frozen) + GLAM (cascaded attention generator) + STREAM
- * (captioner, frozen) — training through `MirrorGAN.train`, generation from a trained run
- * through `MirrorGAN.load(run).generate(captions)`.
+ * (captioner, frozen) — training through `MirrorGAN.train`, generation from the shipped model,
+ * a run, a checkpoint or a model folder.
  *
  * ```ts
  * import { MirrorGAN } from 'mirrorgan-native';
- * const result = await MirrorGAN.train({ preset: 'cpu', runDir: 'runs/emoji' }, {
- *   onIteration: ({ iteration, losses }) => console.log(iteration, losses.G_total),
- * });
- * const model = await MirrorGAN.load('runs/emoji');
- * const [img] = await model.generate(['a red heart']);   // img.png: Buffer
+ * using gan = await MirrorGAN.pretrained();          // or MirrorGAN.load('runs/emoji')
+ * const images = await gan.generate('a red heart', { n: 4, seed: 1, describe: true });
+ * images[0].png;                                      // Buffer (last stage); images[0].stages: every stage
+ * images[0].attention[0].maps;                        // one map per word of images[0].tokens
+ * const [words] = await gan.describe([images[0].png]);  // STREAM's re-description
  * ```
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { invalidArg, MirrorganError } from '../../lib/errors.js';
-import { manualSeed } from '../../lib/runtime.js';
-import { dispose, randn, tensor, tidy, zeros, type Device, type Tensor } from '../../lib/tensor.js';
+import type { Module } from '../../lib/module.js';
+import { tensor, type Device, type Tensor } from '../../lib/tensor.js';
 import { resolveConfig, type MirrorGANConfig, type ResolveOptions } from '../config/index.js';
 import { generatorOptions, textEncoderOptions } from '../config/module_options.js';
 import { Discriminator, Generator } from '../glam/index.js';
 import { CompactImageEncoder, InceptionImageEncoder, TextEncoder } from '../stem/index.js';
-import { CaptionDecoder, CaptionEncoder } from '../stream/index.js';
-import { encodeCaptions, Vocabulary } from '../text/index.js';
+import { CaptionDecoder, CaptionEncoder, hasCaptioner, loadCaptioner, type Captioner } from '../stream/index.js';
+import { Vocabulary } from '../text/index.js';
+import { readState } from '../train/checkpoint.js';
 import type { TrainCallbacks } from '../train/gan_trainer.js';
-import { requireCheckpoint, resolveRunPath } from './run_path.js';
 import { trainPipeline, type TrainPipelineResult } from '../train/pipeline.js';
+import { describeImages, type DescribeOptions } from './describe.js';
+import {
+  assembleImage, parseCaptions, sampleSeeds, sampleSettings,
+  type GeneratedImage, type GenerateOptions, type ImageMeta, type InterpolationFrame, type SampleSettings,
+} from './generation.js';
+import { interpolationRows, type InterpolateOptions } from './interpolation.js';
+import {
+  configOfManifest, hasCaptionerFiles, MODEL_FILES, readModelManifest, verifyModelFiles, type ModelManifest,
+} from './model_folder.js';
+import { sampleNoise } from './noise.js';
+import { imageToChw } from './png.js';
+import { listPretrained, modelsDir, pretrainedDir, type PretrainedModel } from './pretrained.js';
+import { captionerDirOf, requireCheckpoint, resolveRunPath, type RunPathKind } from './run_path.js';
+import { encodeText, synthesise, type SynthesisResult, type SynthesisRow } from './synthesis.js';
+import { writeFileAtomic } from '../util/atomic.js';
+
+export type { GeneratedImage, GenerateOptions, InterpolateOptions, InterpolationFrame };
 
 export interface MirrorGANTrainOptions extends ResolveOptions {
   /** Run folder. Default: runs/<preset>. */
@@ -42,42 +59,75 @@ export interface MirrorGANTrainOptions extends ResolveOptions {
   device?: Device;
 }
 
-export interface GeneratedImage {
-  caption: string;
-  /** Words of the caption the vocabulary does not know (they were dropped). */
-  unknownWords: string[];
-  /** The last stage's image as PNG. */
-  png: Buffer;
-  size: number;
+/** Options of {@link MirrorGAN.load} and {@link MirrorGAN.pretrained}. */
+export interface LoadOptions {
+  /** Where the modules run. Default: 'cpu'. */
+  device?: Device;
 }
 
-/** Options of {@link MirrorGAN.generate}. */
-export interface GenerateOptions {
-  /** Seeds z and the conditioning noise; the same seed gives the same images. Default: 0. */
-  seed?: number;
-  /**
-   * Sample CA_NET's code as in training (mean + std · noise). `false` uses the mean alone, as
-   * text-to-image demos often do: z is then the only randomness. Default: true.
-   */
-  conditioningNoise?: boolean;
+/** Where a loaded model came from. */
+export interface ModelSourceInfo {
+  kind: RunPathKind;
+  /** The folder given (resolved). */
+  path: string;
+  /** The checkpoint read (run and checkpoint folders). */
+  checkpoint: { dir: string; iteration: number } | null;
+  /** The manifest (model folders). */
+  manifest: ModelManifest | null;
+}
+
+/** Anything with a PNG: a generated image, or a PNG buffer. */
+type ImageInput = Buffer | { png: Buffer };
+
+/** The kinds of folder `load` reads. */
+const LOADABLE: readonly RunPathKind[] = ['run', 'checkpoint', 'model'];
+
+/** Text encoder and EMA generator of `config`, weights loaded, frozen, on `device`; nothing left allocated on failure. */
+async function buildModules(config: MirrorGANConfig, vocabulary: Vocabulary, netE: string, netG: string, device: Device): Promise<{ textEncoder: TextEncoder; generator: Generator }> {
+  const textEncoder = new TextEncoder(textEncoderOptions(config, vocabulary.size));
+  let generator: Generator | null = null;
+  try {
+    await textEncoder.load(netE);
+    generator = new Generator(generatorOptions(config));
+    await generator.load(netG);
+    textEncoder.to(device).eval().setRequiresGrad(false);
+    generator.to(device).eval().setRequiresGrad(false);
+    return { textEncoder, generator };
+  } catch (e) {
+    textEncoder.dispose();
+    generator?.dispose();
+    throw e;
+  }
 }
 
 export class MirrorGAN {
-  /** The configuration the run was trained with. */
+  /** The configuration the model was trained with. */
   readonly config: MirrorGANConfig;
   readonly vocabulary: Vocabulary;
   readonly textEncoder: TextEncoder;
   /** The generator with the moving-average weights (what the official code releases). */
   readonly generator: Generator;
+  /** Where the weights came from. */
+  readonly source: ModelSourceInfo;
 
   /** The modules, for composing your own pipeline. */
   static readonly modules = { Generator, Discriminator, TextEncoder, CompactImageEncoder, InceptionImageEncoder, CaptionEncoder, CaptionDecoder };
 
-  private constructor(config: MirrorGANConfig, vocabulary: Vocabulary, textEncoder: TextEncoder, generator: Generator) {
+  readonly #captionerDir: string | null;
+  #captioner: Promise<Captioner> | null = null;
+  /** The captioner's modules once loaded (freed with the rest). */
+  #captionerModules: Module[] = [];
+  #jobs: Promise<unknown> = Promise.resolve();
+  #pending = 0;
+  #disposed = false;
+
+  private constructor(config: MirrorGANConfig, vocabulary: Vocabulary, modules: { textEncoder: TextEncoder; generator: Generator }, source: ModelSourceInfo, captionerDir: string | null) {
     this.config = config;
     this.vocabulary = vocabulary;
-    this.textEncoder = textEncoder;
-    this.generator = generator;
+    this.textEncoder = modules.textEncoder;
+    this.generator = modules.generator;
+    this.source = source;
+    this.#captionerDir = captionerDir;
   }
 
   /** Runs the whole pipeline: DAMSM and STREAM pretraining when needed, then GAN training. */
@@ -90,11 +140,23 @@ export class MirrorGAN {
   }
 
   /**
-   * Loads a trained run for generation: a run folder (its latest checkpoint) or one checkpoint
-   * folder (`<run>/checkpoints/iter_N`); see run_path.ts.
+   * Loads a model for generation: a run folder (its latest checkpoint), one checkpoint folder
+   * (`<run>/checkpoints/iter_N`) or a model folder (`mirrorgan export`, the shipped ones); see
+   * run_path.ts. A model folder's files are checked against its manifest first.
    */
-  static async load(runPath: string, options: { device?: Device } = {}): Promise<MirrorGAN> {
-    const resolved = await resolveRunPath(runPath, { name: 'the run to load' });
+  static async load(runPath: string, options: LoadOptions = {}): Promise<MirrorGAN> {
+    const resolved = await resolveRunPath(runPath, { accept: LOADABLE, name: 'the model to load' });
+    const device = options.device ?? 'cpu';
+    if (resolved.kind === 'model') {
+      const dir = resolved.modelDir as string;
+      const manifest = await readModelManifest(dir);
+      await verifyModelFiles(dir, manifest);
+      const config = configOfManifest(dir, manifest);
+      const vocabulary = await Vocabulary.load(path.join(dir, MODEL_FILES.vocabulary));
+      const modules = await buildModules(config, vocabulary, path.join(dir, MODEL_FILES.textEncoder), path.join(dir, MODEL_FILES.generator), device);
+      const source = { kind: resolved.kind, path: dir, checkpoint: null, manifest };
+      return new MirrorGAN(config, vocabulary, modules, source, hasCaptionerFiles(manifest) ? path.join(dir, MODEL_FILES.captioner) : null);
+    }
     const ckpt = requireCheckpoint(resolved, runPath);
     const runDir = resolved.runDir as string;
     let config: MirrorGANConfig;
@@ -104,101 +166,202 @@ export class MirrorGAN {
       throw new MirrorganError('ERR_FILE', `${resolved.configFile}: ${(e as Error).message}`);
     }
     const vocabulary = await Vocabulary.load(path.join(ckpt, 'vocabulary.json'));
-    const textEncoder = new TextEncoder(textEncoderOptions(config, vocabulary.size));
     const netE = config.train.netE || path.join(runDir, 'damsm', 'text_encoder.safetensors');
-    await textEncoder.load(netE);
-    const generator = new Generator(generatorOptions(config));
-    await generator.load(path.join(ckpt, 'netG_ema.safetensors'));
-    const device = options.device ?? 'cpu';
-    textEncoder.to(device).eval().setRequiresGrad(false);
-    generator.to(device).eval().setRequiresGrad(false);
-    return new MirrorGAN(config, vocabulary, textEncoder, generator);
+    const modules = await buildModules(config, vocabulary, netE, path.join(ckpt, 'netG_ema.safetensors'), device);
+    const iteration = Number((await readState(ckpt)).iteration);
+    const capDir = captionerDirOf(resolved, config.train.captioner);
+    const source = { kind: resolved.kind, path: path.resolve(runPath), checkpoint: { dir: ckpt, iteration }, manifest: null };
+    return new MirrorGAN(config, vocabulary, modules, source, (await hasCaptioner(capDir)) ? capDir : null);
   }
 
   /**
-   * Generates one (3, S, S) image per caption, in [-1, 1], as one tensor. Row k belongs to input
-   * caption `order[k]` (captions are length-sorted for the text encoder). Unknown words are
-   * dropped and listed per input caption; a caption with no known word is ERR_CAPTION_UNKNOWN.
+   * Loads a model that ships with the package (`models/<name>/`); without a name, the only one
+   * there is. When none ships, ERR_FILE says how to get one (train, or export a run).
    */
-  async generateTensor(captions: string[], options: GenerateOptions = {}): Promise<{ images: Tensor; order: Int32Array; unknownWords: string[][] }> {
-    const { ids, lengths, order, unknown } = this.#tokens(captions);
-    const B = captions.length;
-    manualSeed(options.seed ?? 0);
-    const images = tidy(() => {
-      const text = this.textEncoder.encode(ids, lengths, { grad: false });
-      const z = randn([B, this.config.gan.zDim], { device: this.generator.device });
-      // Without conditioning noise CA_NET's code is its mean: z is then the only randomness.
-      const eps = options.conditioningNoise === false ? zeros([B, this.config.gan.conditionDim], { device: this.generator.device }) : undefined;
-      const g = this.generator.generate({ z, sentEmb: text.sentEmb, wordsEmb: text.wordsEmb, mask: text.mask, ...(eps ? { eps } : {}) }, { grad: false });
-      return g.images[g.images.length - 1];
+  static async pretrained(name?: string, options: LoadOptions & { modelsDir?: string } = {}): Promise<MirrorGAN> {
+    return MirrorGAN.load(await pretrainedDir(name, options.modelsDir ?? modelsDir()), options);
+  }
+
+  /** The models that ship with the package (or sit in `dir`). */
+  static pretrainedModels(dir = modelsDir()): Promise<PretrainedModel[]> {
+    return listPretrained(dir);
+  }
+
+  /** True when the model has a STREAM captioner (`describe` needs one). */
+  get hasCaptioner(): boolean {
+    return this.#captionerDir !== null;
+  }
+
+  /** True once {@link dispose} was called. */
+  get isDisposed(): boolean {
+    return this.#disposed;
+  }
+
+  /**
+   * Runs `fn` after the calls before it: the modules take one native job at a time, so calls
+   * on one model queue up instead of failing with ERR_BUSY.
+   */
+  #exclusive<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    if (this.#disposed) return Promise.reject(new MirrorganError('ERR_DISPOSED', `${what}: this MirrorGAN was disposed; load the model again`));
+    this.#pending++;
+    const job = this.#jobs.then(fn).finally(() => {
+      if (--this.#pending === 0 && this.#disposed) this.#free();
     });
-    dispose([ids, lengths]);
-    return { images, order, unknownWords: unknown };
+    this.#jobs = job.catch(() => undefined);
+    return job;
+  }
+
+  async #loadedCaptioner(): Promise<Captioner> {
+    if (!this.#captionerDir) {
+      throw new MirrorganError('ERR_FILE', `${this.source.path} has no STREAM captioner (re-description needs one: a run trained with train.streamWeight > 0, or a model exported from one)`);
+    }
+    this.#captioner ??= (async () => {
+      const c = await loadCaptioner(this.#captionerDir as string, { vocabulary: this.vocabulary });
+      this.#captionerModules = [c.encoder, c.decoder];
+      const device = this.generator.device;
+      c.encoder.to(device).eval().setRequiresGrad(false);
+      c.decoder.to(device).setRequiresGrad(false);
+      return c;
+    })();
+    return this.#captioner;
+  }
+
+  /** Generated images from synthesis results, with re-descriptions when asked for. */
+  async #images(metas: ImageMeta[], results: SynthesisResult[], settings: SampleSettings) {
+    const sizes = this.generator.sizes;
+    let descriptions: string[] | null = null;
+    if (settings.describe) {
+      const size = sizes[sizes.length - 1] as number;
+      const last = results.map((r) => r.stages[r.stages.length - 1] as Float32Array);
+      descriptions = await describeImages(await this.#loadedCaptioner(), last, size, { ...settings.describe, batchSize: settings.batchSize });
+    }
+    return Promise.all(metas.map((m, i) => assembleImage(m, results[i] as SynthesisResult, sizes, settings, descriptions?.[i])));
+  }
+
+  /**
+   * Generates `n` images per caption (a string or an array of them), caption by caption: PNGs of
+   * every stage, the word attention of every stage after the first, the tokens used and the
+   * unknown words, the seed of each image; STREAM's re-description with `describe`, tensors
+   * with `tensors`. Batched (`batchSize`) and run on worker threads; the same options give the
+   * same bytes. A caption with no known word is ERR_CAPTION_UNKNOWN (ERR_CAPTION_EMPTY when blank).
+   */
+  generate(captions: string | readonly string[], options: GenerateOptions = {}): Promise<GeneratedImage[]> {
+    return this.#exclusive('generate', async () => {
+      const parsed = parseCaptions(this.vocabulary, captions);
+      const settings = sampleSettings(options);
+      const { seeds } = sampleSeeds(options, parsed.length);
+      const texts = await encodeText(this, parsed.map((p) => p.ids), settings.batchSize);
+      const { zDim, cDim } = this.generator.options;
+      const rows: SynthesisRow[] = [];
+      const metas: ImageMeta[] = [];
+      parsed.forEach((p, i) => {
+        for (const seed of seeds[i] as number[]) {
+          const noise = sampleNoise(seed, zDim, cDim);
+          rows.push({ text: texts[i]!, z: noise.z, eps: settings.conditioningNoise ? noise.eps : null });
+          metas.push({ caption: p.caption, tokens: p.tokens, unknownWords: p.unknownWords, seed });
+        }
+      });
+      const results = await synthesise(this, rows, settings.batchSize);
+      return (await this.#images(metas, results, settings)) as GeneratedImage[];
+    });
+  }
+
+  /**
+   * Frames between two captions (same noise; text features interpolated) or between two seeds
+   * (same caption; noise interpolated on the sphere). The end frames are the two captions or
+   * seeds themselves.
+   */
+  interpolate(options: InterpolateOptions): Promise<InterpolationFrame[]> {
+    return this.#exclusive('interpolate', async () => {
+      const settings = sampleSettings(options);
+      const { rows, metas } = await interpolationRows(this, options, settings);
+      const results = await synthesise(this, rows, settings.batchSize);
+      const frames = await this.#images(metas, results, settings);
+      return frames.map((f, k) => ({ ...f, t: metas[k]!.t }));
+    });
+  }
+
+  /**
+   * STREAM's caption of each image (PNG buffers, or generated images): what the captioner the
+   * generator was trained against reads in them. ERR_FILE when the model has no captioner.
+   */
+  describe(images: ImageInput | readonly ImageInput[], options: DescribeOptions = {}): Promise<string[]> {
+    return this.#exclusive('describe', async () => {
+      const list = Array.isArray(images) ? images : [images];
+      if (list.length === 0) throw invalidArg('images', 'one or more PNG buffers or generated images', images);
+      const captioner = await this.#loadedCaptioner();
+      // At the generator's size, as generate({ describe }) feeds its images (the encoder resizes them to its own input).
+      const size = this.generator.sizes[this.generator.sizes.length - 1] as number;
+      const chws = await Promise.all(list.map((img, i) => imageToChw(Buffer.isBuffer(img) ? img : (img as { png: Buffer })?.png, size, `images[${i}]`)));
+      return describeImages(captioner, chws, size, { ...options, batchSize: 16 });
+    });
+  }
+
+  /**
+   * The last stage of one image per caption as one (B, 3, S, S) tensor in [-1, 1], in input
+   * order (for evaluations that batch on their own); seeds as `generate` with n = 1.
+   */
+  generateTensor(captions: readonly string[], options: Omit<GenerateOptions, 'n' | 'describe' | 'tensors'> = {}): Promise<{ images: Tensor; unknownWords: string[][] }> {
+    return this.#exclusive('generateTensor', async () => {
+      const parsed = parseCaptions(this.vocabulary, captions);
+      const settings = sampleSettings(options);
+      const { seeds } = sampleSeeds(options, parsed.length);
+      const texts = await encodeText(this, parsed.map((p) => p.ids), settings.batchSize);
+      const { zDim, cDim } = this.generator.options;
+      const rows = parsed.map((_, i): SynthesisRow => {
+        const noise = sampleNoise(seeds[i]![0]!, zDim, cDim);
+        return { text: texts[i]!, z: noise.z, eps: settings.conditioningNoise ? noise.eps : null };
+      });
+      const results = await synthesise(this, rows, settings.batchSize);
+      const S = this.generator.sizes[this.generator.sizes.length - 1] as number;
+      const data = new Float32Array(results.length * 3 * S * S);
+      results.forEach((r, b) => data.set(r.stages[r.stages.length - 1] as Float32Array, b * 3 * S * S));
+      return { images: tensor(data, [results.length, 3, S, S], { device: this.generator.device }), unknownWords: parsed.map((p) => p.unknownWords) };
+    });
   }
 
   /**
    * STEM's sentence feature of each caption, in input order (unknown words dropped as in
    * generate): e.g. to see whether the text encoder tells two captions apart at all.
    */
-  async sentenceFeatures(captions: string[]): Promise<Float32Array[]> {
-    const { ids, lengths, order } = this.#tokens(captions);
-    const sent = tidy(() => this.textEncoder.encode(ids, lengths, { grad: false }).sentEmb);
-    dispose([ids, lengths]);
-    const data = (await sent.data()) as Float32Array;
-    const D = sent.shape[1] as number;
-    dispose(sent);
-    const out: Float32Array[] = new Array(captions.length);
-    order.forEach((p, k) => { out[p] = data.slice(k * D, (k + 1) * D); });
-    return out;
+  sentenceFeatures(captions: readonly string[]): Promise<Float32Array[]> {
+    return this.#exclusive('sentenceFeatures', async () => {
+      const parsed = parseCaptions(this.vocabulary, captions);
+      return (await encodeText(this, parsed.map((p) => p.ids), 16)).map((t) => t.sentence);
+    });
   }
 
-  /** Captions -> length-sorted (B, T) int64 ids and (B,) lengths for the text encoder; row k is caption order[k]. */
-  #tokens(captions: string[]): { ids: Tensor; lengths: Tensor; order: Int32Array; unknown: string[][] } {
-    if (!Array.isArray(captions) || captions.length === 0 || !captions.every((c) => typeof c === 'string')) {
-      throw invalidArg('captions', 'a non-empty array of strings', captions);
-    }
-    const W = 25;
-    const enc = encodeCaptions(this.vocabulary, captions, W);
-    const B = captions.length;
-    const T = enc.lengths[0];
-    const ids = new BigInt64Array(B * T);
-    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) ids[b * T + t] = BigInt(enc.ids[b * W + t]);
-    return {
-      ids: tensor(ids, [B, T]),
-      lengths: tensor(BigInt64Array.from(enc.lengths, BigInt), [B]),
-      order: enc.order, unknown: enc.unknown,
-    };
-  }
-
-  /** Generates one PNG per caption, in input order (see generateTensor). */
-  async generate(captions: string[], options: GenerateOptions = {}): Promise<GeneratedImage[]> {
-    const { images: out, order, unknownWords } = await this.generateTensor(captions, options);
-    const [B, , S] = out.shape;
-    const data = (await out.data()) as Float32Array;
-    dispose(out);
-    const images: GeneratedImage[] = new Array(B);
-    for (let k = 0; k < B; k++) {
-      const rgb = Buffer.alloc(S * S * 3);
-      for (let i = 0; i < S * S; i++) {
-        for (let ch = 0; ch < 3; ch++) rgb[i * 3 + ch] = Math.max(0, Math.min(255, Math.round((data[(k * 3 + ch) * S * S + i] + 1) * 127.5)));
-      }
-      const p = order[k];
-      images[p] = {
-        caption: captions[p], unknownWords: unknownWords[p], size: S,
-        png: await sharp(rgb, { raw: { width: S, height: S, channels: 3 } }).png().toBuffer(),
-      };
-    }
-    return images;
+  #free(): void {
+    // Runs when no call is pending, so a captioner being loaded has finished loading.
+    for (const m of [this.textEncoder, this.generator, ...this.#captionerModules]) m.dispose();
+    this.#captionerModules = [];
+    this.#captioner = null;
   }
 
   /**
-   * Writes generate() results as one PNG grid, `cols` per row in input order, with 2 px white
-   * gutters (as the training sample grids); returns the path.
+   * Frees the model's native memory (text encoder, generator, captioner): at once when no call
+   * is running, else as soon as the calls already made have finished. Later calls are
+   * ERR_DISPOSED; disposing twice does nothing.
    */
-  static async writeGrid(file: string, images: GeneratedImage[], cols: number): Promise<string> {
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    if (this.#pending === 0) this.#free();
+  }
+
+  /** `using gan = await MirrorGAN.pretrained()` disposes it at the end of the block. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /**
+   * Writes images as one PNG grid, `cols` per row in input order, with 2 px white gutters (as
+   * the training sample grids); returns the path.
+   */
+  static async writeGrid(file: string, images: readonly { png: Buffer; size: number }[], cols: number): Promise<string> {
     if (!Number.isInteger(cols) || cols < 1) throw invalidArg('cols', 'a positive integer', cols);
     if (!Array.isArray(images) || images.length === 0) throw invalidArg('images', 'at least one image for the grid', images);
-    const S = images[0].size;
+    const S = images[0]!.size;
     const c = Math.min(cols, images.length);
     const rows = Math.ceil(images.length / c);
     const gap = 2;
@@ -206,16 +369,16 @@ export class MirrorGAN {
       .composite(images.map((img, i) => ({ input: img.png, left: gap + (i % c) * (S + gap), top: gap + Math.floor(i / c) * (S + gap) })))
       .png().toBuffer();
     await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(file, png);
+    await writeFileAtomic(file, png);
     return file;
   }
 
-  /** Writes generate() results as numbered PNG files into `dir`; returns the paths. */
-  static async writeImages(dir: string, images: GeneratedImage[]): Promise<string[]> {
+  /** Writes images as numbered PNG files (`000.png`, ...) into `dir`; returns the paths. */
+  static async writeImages(dir: string, images: readonly { png: Buffer }[]): Promise<string[]> {
     await fs.mkdir(dir, { recursive: true });
     return Promise.all(images.map(async (img, i) => {
       const file = path.join(dir, `${String(i).padStart(3, '0')}.png`);
-      await fs.writeFile(file, img.png);
+      await writeFileAtomic(file, img.png);
       return file;
     }));
   }

@@ -8,6 +8,7 @@
  * | run folder | holds `config.json` and `checkpoints/` (written by `train`) | its latest checkpoint |
  * | checkpoint folder | `<run>/checkpoints/iter_N` with `state.json` | that checkpoint; the run two levels up |
  * | captioner folder | holds `captioner.json` (written by `pretrain-stream`) | the captioner alone |
+ * | model folder | holds `manifest.json` (written by `export`, shipped under `models/`) | the model's weights, config and captioner |
  *
  * A new kind of folder (say, exported weights with a manifest) is one more entry in
  * `RUN_PATH_KINDS`, one more recogniser in `recognise` and one more line in the table above.
@@ -16,11 +17,12 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { MirrorganError } from '../../lib/errors.js';
 import { CAPTIONER_FILES } from '../stream/checkpoint.js';
+import { hasModelManifest, MODEL_FILES } from './model_folder.js';
 import { latestCheckpoint } from '../train/checkpoint.js';
 import { pathExists } from '../util/fs.js';
 
 /** The kinds of folder `resolveRunPath` recognises. */
-export const RUN_PATH_KINDS = ['run', 'checkpoint', 'captioner'] as const;
+export const RUN_PATH_KINDS = ['run', 'checkpoint', 'captioner', 'model'] as const;
 export type RunPathKind = (typeof RUN_PATH_KINDS)[number];
 
 /** How each kind is named in error messages (what the user was expected to give). */
@@ -28,18 +30,21 @@ const DESCRIPTIONS: Record<RunPathKind, string> = {
   run: 'a run folder (with config.json and checkpoints/, written by `mirrorgan train`)',
   checkpoint: 'a checkpoint folder (<run>/checkpoints/iter_N, with state.json)',
   captioner: 'a captioner folder (with captioner.json, written by `mirrorgan pretrain-stream`)',
+  model: 'a model folder (with manifest.json, written by `mirrorgan export`)',
 };
 
 export interface RunPath {
   kind: RunPathKind;
-  /** The run folder: the path itself, or two levels above a checkpoint folder; null for a captioner folder. */
+  /** The run folder: the path itself, or two levels above a checkpoint folder; null for a captioner or model folder. */
   runDir: string | null;
   /** The checkpoint to read: the one named, or the run's latest (null while the run has none yet). */
   checkpointDir: string | null;
-  /** The run's resolved configuration file (`<run>/config.json`); null for a captioner folder. */
+  /** The run's resolved configuration file (`<run>/config.json`); null for a captioner or model folder. */
   configFile: string | null;
-  /** The captioner folder when the path is one; a run's captioner depends on its config (see captionerDirOf). */
+  /** The captioner folder when the path is one (or a model folder's); a run's captioner depends on its config (see captionerDirOf). */
   captionerDir: string | null;
+  /** The model folder when the path is one. */
+  modelDir: string | null;
 }
 
 async function isDirectory(p: string): Promise<boolean> {
@@ -52,7 +57,7 @@ async function isRunFolder(dir: string): Promise<boolean> {
 
 async function recognise(dir: string): Promise<RunPath | null> {
   if (await isRunFolder(dir)) {
-    return { kind: 'run', runDir: dir, checkpointDir: await latestCheckpoint(dir), configFile: path.join(dir, 'config.json'), captionerDir: null };
+    return { kind: 'run', runDir: dir, checkpointDir: await latestCheckpoint(dir), configFile: path.join(dir, 'config.json'), captionerDir: null, modelDir: null };
   }
   const parent = path.dirname(dir);
   if (/^iter_\d+$/.test(path.basename(dir)) && path.basename(parent) === 'checkpoints' && (await pathExists(path.join(dir, 'state.json')))) {
@@ -60,10 +65,13 @@ async function recognise(dir: string): Promise<RunPath | null> {
     if (!(await pathExists(path.join(runDir, 'config.json')))) {
       throw new MirrorganError('ERR_FILE', `${dir} is a checkpoint folder, but its run folder ${runDir} has no config.json`);
     }
-    return { kind: 'checkpoint', runDir, checkpointDir: dir, configFile: path.join(runDir, 'config.json'), captionerDir: null };
+    return { kind: 'checkpoint', runDir, checkpointDir: dir, configFile: path.join(runDir, 'config.json'), captionerDir: null, modelDir: null };
   }
   if (await pathExists(path.join(dir, CAPTIONER_FILES.config))) {
-    return { kind: 'captioner', runDir: null, checkpointDir: null, configFile: null, captionerDir: dir };
+    return { kind: 'captioner', runDir: null, checkpointDir: null, configFile: null, captionerDir: dir, modelDir: null };
+  }
+  if (await hasModelManifest(dir)) {
+    return { kind: 'model', runDir: null, checkpointDir: null, configFile: null, captionerDir: path.join(dir, MODEL_FILES.captioner), modelDir: dir };
   }
   return null;
 }

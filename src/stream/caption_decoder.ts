@@ -12,7 +12,7 @@
  * ```
  */
 import { checkInt, invalidArg } from '../../lib/errors.js';
-import { callNative, Module, type ForwardOptions } from '../../lib/module.js';
+import { callNative, callNativeAsync, Module, type ForwardOptions, type TensorRecord } from '../../lib/module.js';
 import { dispose, type Tensor } from '../../lib/tensor.js';
 import { CAPTION_DECODER_KEYS, captionDecoderOptions, withSchemaDefaults } from '../config/module_options.js';
 import { defaults } from '../config/schema.js';
@@ -114,30 +114,61 @@ export class CaptionDecoder extends Module {
 
   /** Beam search: keeps the `beamSize` best partial captions per image. */
   beam(features: Tensor, options: BeamOptions = {}): DecodedIds {
+    return this.search('caption_beam', features, this.beamSettings(options));
+  }
+
+  /** {@link greedy} on a worker thread. */
+  greedyAsync(features: Tensor, options: GreedyOptions = {}): Promise<DecodedIds> {
+    return this.searchAsync('caption_greedy', features, { maxLength: options.maxLength ?? this.options.maxLength });
+  }
+
+  /** {@link beam} on a worker thread. */
+  beamAsync(features: Tensor, options: BeamOptions = {}): Promise<DecodedIds> {
+    return this.searchAsync('caption_beam', features, this.beamSettings(options));
+  }
+
+  private beamSettings(options: BeamOptions): Record<string, number> {
     const beamSize = options.beamSize ?? 3;
     const lengthPenalty = options.lengthPenalty ?? 0;
     checkInt('beamSize', beamSize, 1, 1024);
     if (typeof lengthPenalty !== 'number' || !(lengthPenalty >= 0 && lengthPenalty <= 10)) {
       throw invalidArg('lengthPenalty', 'a number between 0 and 10', lengthPenalty);
     }
-    return this.search('caption_beam', features, { maxLength: options.maxLength ?? this.options.maxLength, beamSize, lengthPenalty });
+    return { maxLength: options.maxLength ?? this.options.maxLength, beamSize, lengthPenalty };
   }
 
   private search(fn: string, features: Tensor, options: Record<string, number>): DecodedIds {
     checkInt('maxLength', options.maxLength, 1, 1024);
     const weights = this.namedParameters();
-    let out: Record<string, Tensor> = {};
+    let out: TensorRecord = {};
     try {
       out = callNative(fn, { features, ...Object.fromEntries(weights) }, { ...options, endToken: this.options.endToken });
-      const [batch, width] = out.ids!.shape as [number, number];
-      const flat = out.ids!.toArray();
-      const lengths = out.lengths!.toArray();
-      const ids = Array.from({ length: batch }, (_, b) => flat.slice(b * width, b * width + (lengths[b] as number)));
-      return { ids, scores: out.scores!.toArray() };
+      return decodedIds(out);
     } finally {
       dispose([weights, out]);
     }
   }
+
+  private async searchAsync(fn: string, features: Tensor, options: Record<string, number>): Promise<DecodedIds> {
+    checkInt('maxLength', options.maxLength, 1, 1024);
+    const weights = this.namedParameters();
+    let out: TensorRecord = {};
+    try {
+      out = await this.lock.run(fn, () => callNativeAsync(fn, { features, ...Object.fromEntries(weights) }, { ...options, endToken: this.options.endToken }));
+      return decodedIds(out);
+    } finally {
+      dispose([weights, out]);
+    }
+  }
+}
+
+/** The search functions' (B, L) ids and (B,) lengths -> one id list per image. */
+function decodedIds(out: TensorRecord): DecodedIds {
+  const [batch, width] = out.ids!.shape as [number, number];
+  const flat = out.ids!.toArray();
+  const lengths = out.lengths!.toArray();
+  const ids = Array.from({ length: batch }, (_, b) => flat.slice(b * width, b * width + (lengths[b] as number)));
+  return { ids, scores: out.scores!.toArray() };
 }
 
 /** The captions as strings: words joined by single spaces (the tokenizer's lower-case words). */

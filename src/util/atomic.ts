@@ -55,3 +55,30 @@ export function pendingPath(file: string): string {
 export async function commitPending(file: string): Promise<void> {
   await fs.rename(pendingPath(file), file);
 }
+
+/**
+ * Lets `fill` write a folder under a temporary name beside `dir`, then renames it into place, so
+ * readers see no folder or the complete one; the temporary folder is removed if anything fails.
+ * An existing `dir` is replaced (`replace: true`) only once the new folder is complete.
+ */
+export async function writeFolderAtomic(dir: string, fill: (tmp: string) => Promise<void>, options: { replace?: boolean } = {}): Promise<void> {
+  const target = path.resolve(dir);
+  await fs.mkdir(path.dirname(target), { recursive: true });
+  const tmp = tempPathFor(target);
+  await fs.mkdir(tmp);
+  try {
+    await fill(tmp);
+    if (options.replace && (await fs.stat(target).catch(() => null))) {
+      const old = tempPathFor(target);
+      await fs.rename(target, old);
+      await fs.rename(tmp, target);
+      await fs.rm(old, { recursive: true, force: true });
+    } else {
+      await fs.rename(tmp, target);
+    }
+  } catch (e) {
+    await fs.rm(tmp, { recursive: true, force: true });
+    if (e instanceof MirrorganError) throw e;
+    throw new MirrorganError('ERR_FILE', `Cannot write the folder ${dir}: ${(e as Error).message}`, { cause: e });
+  }
+}

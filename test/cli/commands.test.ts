@@ -39,7 +39,7 @@ describe('--run <run folder | checkpoint folder>', () => {
     for (const [name, from] of [['run', run], ['latest', ckpt(2)], ['first', ckpt(1)]] as const) {
       const r = await cli(['generate', '--run', from, '-o', outs[name], '--seed', '4', 'an emoji']);
       expect(r.status, r.stderr).toBe(0);
-      expect(r.stdout).toBe(`${path.join(outs[name], '000.png')}  64x64  "an emoji"\n`);
+      expect(r.stdout).toBe(`${path.join(outs[name], '000.png')}  64x64  seed 4  "an emoji"\n`);
     }
     const png = (dir: string) => fs.readFileSync(path.join(dir, '000.png'));
     expect(png(outs.latest).equals(png(outs.run))).toBe(true);

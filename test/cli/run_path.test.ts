@@ -29,11 +29,11 @@ beforeAll(() => {
 
 describe('resolveRunPath', () => {
   it('a run folder yields its latest checkpoint', async () => {
-    expect(await resolveRunPath(run)).toEqual({ kind: 'run', runDir: run, checkpointDir: ckpt(4), configFile: path.join(run, 'config.json'), captionerDir: null });
+    expect(await resolveRunPath(run)).toEqual({ kind: 'run', runDir: run, checkpointDir: ckpt(4), configFile: path.join(run, 'config.json'), captionerDir: null, modelDir: null });
   });
 
   it('a checkpoint folder yields itself and the run two levels up', async () => {
-    expect(await resolveRunPath(ckpt(2))).toEqual({ kind: 'checkpoint', runDir: run, checkpointDir: ckpt(2), configFile: path.join(run, 'config.json'), captionerDir: null });
+    expect(await resolveRunPath(ckpt(2))).toEqual({ kind: 'checkpoint', runDir: run, checkpointDir: ckpt(2), configFile: path.join(run, 'config.json'), captionerDir: null, modelDir: null });
     // Relative paths and trailing slashes name the same folder.
     const rel = path.relative(process.cwd(), ckpt(2)) + path.sep;
     expect((await resolveRunPath(rel)).checkpointDir).toBe(ckpt(2));

@@ -76,7 +76,7 @@ describe('the docs check itself', () => {
       'npx mirrorgan train --no-such-option',                  // unknown option
       'npx mirrorgan train --preset huge',                     // not one of the choices
       'npx mirrorgan train --out',                             // option without its value
-      'npx mirrorgan generate "a red heart"',                  // required --run missing
+      'npx mirrorgan export -o models/x',                      // required --run missing
       'npx mirrorgan caption --run r',                         // required <images...> argument missing
       'npx mirrorgan doctor extra',                            // an argument doctor does not take
       'npx mirrorgan data',                                    // a parent command without its subcommand

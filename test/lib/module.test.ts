@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { callNative, dispose, manualSeed, memory, Module, moduleKinds, randn, tensor, tidy } from '../../lib/index.js';
+import { callNative, dispose, manualSeed, memory, Module, moduleKinds, randn, saveSafetensors, tensor, tidy } from '../../lib/index.js';
 import type { Tensor } from '../../lib/tensor.js';
 import { loadFixture, worstOutputViolation } from '../helpers/parity.js';
 
@@ -131,5 +134,57 @@ describe('native modules', () => {
       });
     }
     expect(memory().numTensors).toBe(before);
+  });
+});
+
+describe('module memory', () => {
+  it('memory() counts a module and the bytes of its weights until dispose() frees them; later calls are ERR_DISPOSED', () => {
+    const before = memory();
+    const lin = new Module('Linear', { inFeatures: 30, outFeatures: 20 });
+    expect(memory()).toMatchObject({ numModules: before.numModules + 1, moduleBytes: before.moduleBytes + (30 * 20 + 20) * 4 });
+    lin.dispose();
+    expect(memory()).toMatchObject({ numModules: before.numModules, moduleBytes: before.moduleBytes });
+    expect(lin.isDisposed).toBe(true);
+    expect(lin.kind).toBe('Linear');
+    expect(() => lin.forward({ input: tensor([1], [1, 1]) })).toThrow(expect.objectContaining({ code: 'ERR_DISPOSED', message: 'Linear was disposed and cannot be used' }));
+    lin.dispose();  // twice: nothing
+    {
+      using scoped = new Module('Linear', { inFeatures: 3, outFeatures: 2 });
+      expect(scoped.isDisposed).toBe(false);
+      expect(memory().numModules).toBe(before.numModules + 1);
+    }
+    expect(memory().numModules).toBe(before.numModules);
+  });
+
+  it('refuses dispose() while an async job runs, and a parameter handle outlives its module', async () => {
+    const lin = new Module('Linear', { inFeatures: 4, outFeatures: 4 });
+    const weight = lin.namedParameters().get('weight')!;
+    const running = lin.forwardAsync({ input: randn([2, 4]) });
+    expect(() => lin.dispose()).toThrow(expect.objectContaining({ code: 'ERR_BUSY' }));
+    dispose(await running);
+    lin.dispose();
+    expect(weight.shape).toEqual([4, 4]);  // the storage stays while the handle lives
+    weight.dispose();
+  });
+
+  it('stores float16 and widens it again when a module loads it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-half-'));
+    const a = new Module('Linear', { inFeatures: 3, outFeatures: 2 });
+    const b = new Module('Linear', { inFeatures: 3, outFeatures: 2 });
+    try {
+      const sd = a.namedStateDict();
+      const half = new Map([...sd].map(([k, t]) => [k, t.to('float16')]));
+      expect(half.get('weight')!.dtype as string).toBe('float16');
+      await saveSafetensors(path.join(dir, 'half.safetensors'), half);
+      await b.load(path.join(dir, 'half.safetensors'));
+      const [wa, wb] = [sd.get('weight')!.dataSync() as Float32Array, b.namedStateDict().get('weight')!.dataSync() as Float32Array];
+      for (let i = 0; i < wa.length; i++) expect(Math.abs(wb[i]! - wa[i]!)).toBeLessThanOrEqual(Math.abs(wa[i]!) * 2 ** -10);
+      expect(b.namedStateDict().get('weight')!.dtype).toBe('float32');
+      dispose([sd, half]);
+    } finally {
+      a.dispose();
+      b.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -25,7 +25,7 @@ const ENTRIES: Record<string, Entry> = {
   'mirrorgan-native': {
     source: 'src/index.ts',
     names: [
-      'MirrorGAN', 'trainPipeline', 'GanTrainer', 'resolveConfig', 'defaults', 'PRESETS', 'generatorOptions', 'textEncoderOptions', 'loadDataset', 'DataLoader', 'Vocabulary',
+      'MirrorGAN', 'attentionFigure', 'attentionOverlays', 'exportModel', 'readModelManifest', 'trainPipeline', 'GanTrainer', 'resolveConfig', 'defaults', 'PRESETS', 'generatorOptions', 'textEncoderOptions', 'loadDataset', 'DataLoader', 'Vocabulary',
       'Generator', 'Discriminator', 'TextEncoder', 'CompactImageEncoder', 'InceptionImageEncoder', 'CaptionEncoder', 'CaptionDecoder',
       'pretrainDamsm', 'loadDamsmImageEncoder', 'pretrainStream', 'loadCaptioner', 'frozenCaptioner', 'captionLoss', 'corpusBleu',
       'writeReport', 'exportTensorBoard', 'TensorBoardWriter', 'MirrorganError', 'DataError', 'ERROR_CODES', 'isErrorCode',
