@@ -6,8 +6,11 @@
 // finite, retries with eps·I added to both. Here the trace comes from symmetric eigenproblems
 // only: with A = S1^½ (eigh, negative rounding clamped to 0), S1 S2 = A (A S2 A) A⁻¹ is similar to
 // the symmetric positive semi-definite A S2 A, so tr((S1 S2)^½) = Σ sqrt(eig(A S2 A)). That stays
-// finite and real for the rank-deficient covariances of fewer samples than dimensions. All in
-// float64.
+// finite and real for the rank-deficient covariances of fewer samples than dimensions. Eigenvalues
+// below numpy's matrix_rank tolerance (d · eps · the largest) are rounding noise of a null space
+// and count as 0: their square roots would otherwise add ~sqrt(eps) each. All in float64.
+#include <limits>
+
 #include "core/native_module.h"
 
 namespace mg {
@@ -15,10 +18,17 @@ namespace {
 
 torch::Tensor Symmetric(const torch::Tensor& m) { return (m + m.t()) / 2; }
 
+// Eigenvalues of a symmetric PSD matrix with the numerical null space set to 0.
+torch::Tensor ClampNoise(const torch::Tensor& w) {
+  const double tol = static_cast<double>(w.numel()) * std::numeric_limits<double>::epsilon() *
+                     w.abs().max().item<double>();
+  return torch::where(w > tol, w, torch::zeros_like(w));
+}
+
 // Principal square root of a symmetric positive semi-definite matrix.
 torch::Tensor SqrtPsd(const torch::Tensor& m) {
   auto [w, v] = torch::linalg::eigh(Symmetric(m), "L");
-  return (v * w.clamp_min(0).sqrt().unsqueeze(0)).mm(v.t());  // V diag(sqrt w) Vᵀ
+  return (v * ClampNoise(w).sqrt().unsqueeze(0)).mm(v.t());  // V diag(sqrt w) Vᵀ
 }
 
 TensorMap FrechetDistance(const TensorMap& in, const Options&) {
@@ -34,7 +44,7 @@ TensorMap FrechetDistance(const TensorMap& in, const Options&) {
   CheckShape(sigma1, "frechet_distance sigma1", {d, d});
   CheckShape(sigma2, "frechet_distance sigma2", {d, d});
   auto a = SqrtPsd(sigma1);
-  auto eig = torch::linalg::eigvalsh(Symmetric(a.mm(sigma2).mm(a)), "L").clamp_min(0);  // (d)
+  auto eig = ClampNoise(torch::linalg::eigvalsh(Symmetric(a.mm(sigma2).mm(a)), "L"));  // (d)
   auto trace_sqrt = eig.sqrt().sum();
   auto mean_term = (mu1 - mu2).pow(2).sum();
   auto distance = mean_term + sigma1.trace() + sigma2.trace() - 2 * trace_sqrt;
