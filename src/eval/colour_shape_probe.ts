@@ -207,6 +207,28 @@ export function summariseProbeScores(scores: readonly ProbeScore[]): ProbeSummar
   };
 }
 
+/**
+ * Runs the probe on a generator: the 24 captions under noise seeds `seed`, `seed + 1`, … (one
+ * caption per call, so a seed's 24 images share their noise), each image scored against the real
+ * emoji. `generate` returns one image (PNG) for a caption and a seed.
+ */
+export async function runColourShapeProbe(
+  generate: (caption: string, seed: number) => Promise<Buffer>, options: { seed?: number; seeds?: number; refs?: ProbeReferences } = {},
+): Promise<{ summary: ProbeSummary; scores: ProbeScore[] }> {
+  const first = options.seed ?? 1;
+  const seeds = options.seeds ?? 8;
+  if (!Number.isInteger(seeds) || seeds < 1) throw invalidArg('seeds', 'a positive integer', seeds);
+  const refs = options.refs ?? (await ProbeReferences.load());
+  const probes = colourShapeProbes();
+  const scores: ProbeScore[] = [];
+  for (let s = first; s < first + seeds; s++) {
+    const images: Buffer[] = [];
+    for (const p of probes) images.push(await generate(p.caption, s));
+    scores.push(await scoreColourShape(refs, probes, images));
+  }
+  return { summary: summariseProbeScores(scores), scores };
+}
+
 /** One line: mean hits per kind, with their range and chance. */
 export function formatProbeSummary(s: ProbeSummary): string {
   const f = (h: ProbeHitStats, chance?: number) =>

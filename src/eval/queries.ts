@@ -6,6 +6,7 @@
  * candidates from (every caption of every held-out image, with that image's class).
  */
 import { invalidArg } from '../../lib/errors.js';
+import type { LoadedDataset } from '../data/dataset.js';
 import { deriveSeed, Rng } from '../util/rng.js';
 import type { Dataset } from '../data/types.js';
 
@@ -30,6 +31,11 @@ export interface CaptionPool {
   images: Int32Array;
   /** For each image, the pool indices of its captions (the references of BLEU and CIDEr-D). */
   byImage: number[][];
+}
+
+/** The held-out split a run is evaluated on (the training split when the dataset has none). */
+export function evaluationSplit(data: LoadedDataset): Dataset {
+  return data.test.size > 0 ? data.test : data.train;
 }
 
 /** The caption pool of a dataset split (captions decoded to words and joined by spaces). */

@@ -22,6 +22,8 @@ import { Vocabulary } from '../text/index.js';
 import { GanTrainer, type CaptionLossHook, type TrainCallbacks, type TrainSummary } from './gan_trainer.js';
 import { latestCheckpoint } from './checkpoint.js';
 import { pathExists } from '../util/fs.js';
+import { evaluationSplit } from '../eval/queries.js';
+import { TrainingEvaluator } from '../eval/training_eval.js';
 
 export interface TrainPipelineOptions {
   config: MirrorGANConfig;
@@ -135,9 +137,14 @@ export async function trainPipeline(options: TrainPipelineOptions, callbacks: Tr
       },
       resume: resumeGan, device: options.device, progress,
     });
+    // train.evalInterval: small evaluations hooked in through onIteration (eval/training_eval.ts).
+    const evaluator = c.train.evalInterval > 0 ? await TrainingEvaluator.create({
+      config: c, runDir, split: evaluationSplit(data), source: data.cacheDir ?? data.root, textEncoder, vocabulary, cacheDir: c.dataset.cacheDir || undefined,
+    }) : null;
+    if (c.train.evalInterval > 0 && !evaluator) logger.warn('train.evalInterval: this run has no DAMSM image encoder or captioner to evaluate with');
     let gan: TrainSummary;
     try {
-      gan = await trainer.run(callbacks, { progress, signal: options.signal });
+      gan = await trainer.run(evaluator ? evaluator.callbacks(trainer, callbacks) : callbacks, { progress, signal: options.signal });
     } finally {
       trainer.dispose();
     }
