@@ -208,12 +208,13 @@ export function summariseProbeScores(scores: readonly ProbeScore[]): ProbeSummar
 }
 
 /**
- * Runs the probe on a generator: the 24 captions under noise seeds `seed`, `seed + 1`, … (one
- * caption per call, so a seed's 24 images share their noise), each image scored against the real
- * emoji. `generate` returns one image (PNG) for a caption and a seed.
+ * Runs the probe on a generator: the 24 captions under noise seeds `seed`, `seed + 1`, …, all 24
+ * of a seed from the same noise (as `mirrorgan probe` draws them, one caption per call), each image
+ * scored against the real emoji. `generate` returns one PNG per caption for a seed, every caption
+ * under that seed's one noise (e.g. `MirrorGAN.generate` with `sharedNoise`).
  */
 export async function runColourShapeProbe(
-  generate: (caption: string, seed: number) => Promise<Buffer>, options: { seed?: number; seeds?: number; refs?: ProbeReferences } = {},
+  generate: (captions: string[], seed: number) => Promise<Buffer[]>, options: { seed?: number; seeds?: number; refs?: ProbeReferences } = {},
 ): Promise<{ summary: ProbeSummary; scores: ProbeScore[] }> {
   const first = options.seed ?? 1;
   const seeds = options.seeds ?? 8;
@@ -221,11 +222,7 @@ export async function runColourShapeProbe(
   const refs = options.refs ?? (await ProbeReferences.load());
   const probes = colourShapeProbes();
   const scores: ProbeScore[] = [];
-  for (let s = first; s < first + seeds; s++) {
-    const images: Buffer[] = [];
-    for (const p of probes) images.push(await generate(p.caption, s));
-    scores.push(await scoreColourShape(refs, probes, images));
-  }
+  for (let s = first; s < first + seeds; s++) scores.push(await scoreColourShape(refs, probes, await generate(probes.map((p) => p.caption), s)));
   return { summary: summariseProbeScores(scores), scores };
 }
 

@@ -220,7 +220,7 @@ async function scoreSamples(
 /** The colour × shape probe as two metrics (colour and shape hits of 24, mean over the seeds). */
 async function probeMetrics(model: MirrorGAN, seeds: number, conditioningNoise?: boolean): Promise<MetricResult[]> {
   const { summary } = await runColourShapeProbe(
-    async (caption, s) => (await model.generate([caption], { seed: s, conditioningNoise }))[0]!.png, { seeds });
+    async (captions, s) => (await model.generate(captions, { seed: s, conditioningNoise, sharedNoise: true })).map((img) => img.png), { seeds });
   const n = summary.runs * summary.perRun;
   const details = { seeds: summary.runs, perRun: summary.perRun, colour: summary.colour, shape: summary.shape, both: summary.both, chance: { colour: summary.perRun / 8, shape: summary.perRun / 3 } };
   return [
