@@ -428,6 +428,16 @@ export function openMojiOptionsOf(d: MirrorGANConfig['dataset']): OpenMojiOption
   return { ...(d.limit ? { limit: d.limit } : {}), ...(skinTones !== 'all' ? { skinTones } : {}), attributeCaptions: d.attributeCaptions ?? true, ...(d.recolour ? { recolour: d.recolour } : {}) };
 }
 
+/** Side of the generator's last stage (64 · 2^(branchNum − 1)): the samples' size. */
+export function finalImageSizeOf(c: MirrorGANConfig): number {
+  return c.tree.baseSize * 2 ** (c.tree.branchNum - 1);
+}
+
+/** The largest image size a run's data pipeline loads (what its image cache is built for). */
+export function datasetImageSizeOf(c: MirrorGANConfig): number {
+  return Math.max(finalImageSizeOf(c), c.damsm.imageEncoder === 'compact' ? c.damsm.imageSize : 0, c.stream.encoder === 'compact' ? c.stream.imageSize : 0);
+}
+
 /** Cross-field checks that no single range can express. */
 export function validate(config: MirrorGANConfig): MirrorGANConfig {
   for (const f of FIELDS) coerce(f.key, getPath(config as unknown as Record<string, unknown>, f.key));

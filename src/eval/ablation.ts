@@ -15,13 +15,13 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { MirrorganError } from '../../lib/errors.js';
 import { resolveConfig } from '../config/index.js';
-import { openMojiOptionsOf } from '../config/schema.js';
+import { datasetImageSizeOf, openMojiOptionsOf } from '../config/schema.js';
 import { loadDataset, stderrLogger } from '../data/index.js';
 import { DAMSM_FILES } from '../stem/pretrain_damsm.js';
 import { latestCheckpoint, readState } from '../train/checkpoint.js';
 import { trainPipeline } from '../train/pipeline.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
-import { datasetImageSize, evaluateRun, type EvalReport } from './evaluate.js';
+import { evaluateRun, type EvalReport } from './evaluate.js';
 import { formatMetric, type MetricResult } from './metrics.js';
 
 /**
@@ -197,7 +197,7 @@ export async function runAblation(options: AblationOptions): Promise<AblationRep
   const first = configOf(order[0]!, 1, true);
   const data = await loadDataset({
     dataset: first.dataset.name, root: first.dataset.root || undefined, cacheDir: first.dataset.cacheDir || undefined,
-    imageSize: datasetImageSize(first),
+    imageSize: datasetImageSizeOf(first),
     openmoji: openMojiOptionsOf(first.dataset), logger: stderrLogger, progress: progress ? 'auto' : false,
   });
   const runs: AblationRun[] = [];

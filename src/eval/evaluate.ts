@@ -12,7 +12,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { MirrorganError } from '../../lib/errors.js';
-import { openMojiOptionsOf, type MirrorGANConfig } from '../config/schema.js';
+import { datasetImageSizeOf, finalImageSizeOf, openMojiOptionsOf } from '../config/schema.js';
 import { loadDataset, stderrLogger, type DataLogger, type LoadedDataset } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
 import { MirrorGAN } from '../model/mirrorgan.js';
@@ -84,12 +84,6 @@ export interface EvalReport {
   seconds: { samples: number; scoring: number; probe: number; total: number };
 }
 
-/** The largest image size a run's data pipeline loads (so evaluation reuses its image cache). */
-export function datasetImageSize(c: MirrorGANConfig): number {
-  const top = c.tree.baseSize * 2 ** (c.tree.branchNum - 1);
-  return Math.max(top, c.damsm.imageEncoder === 'compact' ? c.damsm.imageSize : 0, c.stream.encoder === 'compact' ? c.stream.imageSize : 0);
-}
-
 function checkInt(name: string, v: number | undefined, min: number): void {
   if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new MirrorganError('ERR_INVALID_ARG', `Expected an integer of at least ${min} for ${name} but received ${v}`);
 }
@@ -114,12 +108,12 @@ export async function evaluateRun(options: EvaluateOptions): Promise<EvalReport>
   const cacheDir = options.cacheDir ?? (c.dataset.cacheDir || undefined);
   const data = options.dataset ?? await loadDataset({
     dataset: c.dataset.name, root: c.dataset.root || undefined, cacheDir,
-    imageSize: datasetImageSize(c), openmoji: openMojiOptionsOf(c.dataset), logger, progress: progress ? 'auto' : false,
+    imageSize: datasetImageSizeOf(c), openmoji: openMojiOptionsOf(c.dataset), logger, progress: progress ? 'auto' : false,
   });
   try {
     assertSameVocabulary(model.vocabulary, data.vocabulary, `the vocabulary of ${options.run}`, `the dataset '${data.name}'`);
     const split = evaluationSplit(data);
-    const imageSize = c.tree.baseSize * 2 ** (c.tree.branchNum - 1);
+    const imageSize = finalImageSizeOf(c);
     const samples = options.samples ?? R_PRECISION_DEFAULTS.queries;
     const out = path.resolve(options.out ?? path.join(options.run, 'eval',
       options.images ? `images-${path.basename(path.resolve(options.images))}` : `iter-${model.source.checkpoint!.iteration}-n${samples}-seed${seed}`));

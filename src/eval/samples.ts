@@ -17,6 +17,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { MirrorganError } from '../../lib/errors.js';
 import { tensor, type Tensor } from '../../lib/tensor.js';
+import { finalImageSizeOf } from '../config/schema.js';
 import { deriveSeed } from '../util/rng.js';
 import type { MirrorGAN } from '../model/mirrorgan.js';
 import { splitCaptionLines } from '../text/index.js';
@@ -95,7 +96,7 @@ export async function generateSamples(
 ): Promise<SampleSet> {
   const samplesDir = path.join(dir, SAMPLES_DIR);
   await fs.mkdir(samplesDir, { recursive: true });
-  const imageSize = model.config.tree.baseSize * 2 ** (model.config.tree.branchNum - 1);
+  const imageSize = finalImageSizeOf(model.config);
   const plan: SamplePlan = {
     version: PLAN_VERSION, run: path.resolve(options.run), iteration: options.iteration, seed: options.seed, batchSize: options.batchSize,
     conditioningNoise: options.conditioningNoise ?? true, count: queries.length, imageSize, queriesHash: hashQueries(queries),
@@ -114,7 +115,7 @@ export async function generateSamples(
   }
   const progressFile = path.join(samplesDir, 'progress.json');
   let done = (await readJson<{ done: number }>(progressFile))?.done ?? 0;
-  if (!Number.isInteger(done) || done < 0 || done > queries.length || done % options.batchSize !== 0 && done !== queries.length) {
+  if (!Number.isInteger(done) || done < 0 || done > queries.length || (done % options.batchSize !== 0 && done !== queries.length)) {
     throw new MirrorganError('ERR_FILE', `${progressFile} says ${done} samples are done, which this plan cannot have; remove ${samplesDir} to start over`);
   }
   options.onBatch?.(done, queries.length);

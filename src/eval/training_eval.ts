@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 import { tensor } from '../../lib/tensor.js';
-import type { MirrorGANConfig } from '../config/schema.js';
+import { finalImageSizeOf, type MirrorGANConfig } from '../config/schema.js';
 import type { Dataset } from '../data/types.js';
 import type { Generator } from '../glam/generator.js';
 import { parseCaptions } from '../model/generation.js';
@@ -72,7 +72,7 @@ export class TrainingEvaluator {
     const modules: SynthesisModules = { textEncoder: o.textEncoder, generator };
     const sentenceFeatures = async (captions: string[]) =>
       (await encodeText(modules, parseCaptions(o.vocabulary, captions).map((p) => p.ids), BATCH)).map((t) => t.sentence);
-    const S = o.config.tree.baseSize * 2 ** (o.config.tree.branchNum - 1);
+    const S = finalImageSizeOf(o.config);
     const session = await EvalSession.create({
       model: { config: o.config, vocabulary: o.vocabulary, sentenceFeatures },
       pool: this.#pool, metrics: this.#resolved.metrics, networks: this.#resolved.networks, total: this.#queries.length,

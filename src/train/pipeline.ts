@@ -10,7 +10,7 @@ import path from 'node:path';
 import { MirrorganError } from '../../lib/errors.js';
 import type { Device } from '../../lib/tensor.js';
 import { textEncoderOptions } from '../config/module_options.js';
-import { openMojiOptionsOf, sampleCaptionsOf, type MirrorGANConfig } from '../config/schema.js';
+import { datasetImageSizeOf, openMojiOptionsOf, sampleCaptionsOf, type MirrorGANConfig } from '../config/schema.js';
 import { loadDataset, OPENMOJI_PROBE_CAPTIONS, stderrLogger, type DataLogger, type LoadedDataset } from '../data/index.js';
 import { writeReport } from '../report/html.js';
 import { TextEncoder } from '../stem/index.js';
@@ -71,8 +71,7 @@ export async function trainPipeline(options: TrainPipelineOptions, callbacks: Tr
     throw new MirrorganError('ERR_INVALID_ARG', `${runDir} already holds a training run; pass --resume to continue it or choose another --out`);
   }
 
-  const sizes = Array.from({ length: c.tree.branchNum }, (_, i) => c.tree.baseSize * 2 ** i);
-  const need = Math.max(sizes[sizes.length - 1], c.damsm.imageEncoder === 'compact' ? c.damsm.imageSize : 0, c.stream.encoder === 'compact' ? c.stream.imageSize : 0);
+  const need = datasetImageSizeOf(c);
   const data = options.dataset ?? await loadDataset({
     dataset: c.dataset.name, root: c.dataset.root || undefined, cacheDir: c.dataset.cacheDir || undefined, imageSize: need,
     openmoji: openMojiOptionsOf(c.dataset), logger, progress: progress ? 'auto' : false,
