@@ -9,7 +9,9 @@ import { runAblation, formatAblation, ABLATION_DEFAULTS } from '../eval/ablation
 import { evaluateRun, type EvalReport } from '../eval/evaluate.js';
 import { formatMetric, METRIC_NAMES } from '../eval/metrics.js';
 import { R_PRECISION_DEFAULTS } from '../eval/r_precision.js';
-import { integerAtLeast } from './options.js';
+import { integerAtLeast, resolveRunOption, runOptionHelp } from './options.js';
+import { printOut } from './output.js';
+import { ensureWritableFolder } from './writable.js';
 
 interface EvalCliOptions {
   run?: string;
@@ -67,8 +69,8 @@ export function formatEvalReport(r: EvalReport): string {
 export function evalCommand(): Command {
   return new Command('eval')
     .description('evaluate a trained run: R-precision, FID/KID in DAMSM space, BLEU/CIDEr-D of STREAM re-descriptions, the OpenMoji probe; IS, FID and KID with converted Inception weights')
-    .option('--run <dir>', 'trained run folder (its latest checkpoint, EMA weights)')
-    .option('--out <dir>', 'evaluation folder (default <run>/eval/iter-<N>-n<samples>-seed<seed>); a rerun continues its sample generation')
+    .option('--run <folder>', runOptionHelp())
+    .option('-o, --out <dir>', 'evaluation folder (default <run>/eval/iter-<N>-n<samples>-seed<seed>); a rerun continues its sample generation')
     .option('--images <dir>', 'score these images (each with a same-named .txt caption file) instead of generating')
     .option('--samples <n>', 'samples to generate (the published protocol: 30000)', integerAtLeast(2), R_PRECISION_DEFAULTS.queries)
     .option('--seed <n>', 'seeds the captions, the noise, R-precision and KID', integerAtLeast(0), 0)
@@ -90,21 +92,24 @@ export function evalCommand(): Command {
     .option('--set <key=value>', 'ablation: config override for every run (repeatable)', collect, [])
     .action(async (opts: EvalCliOptions) => {
       if (opts.ablation) {
-        if (!opts.out) throw new MirrorganError('ERR_INVALID_ARG', '--ablation needs --out <folder> (its runs and table go there; a rerun continues)');
+        if (!opts.out) throw new MirrorganError('ERR_INVALID_ARG', 'Expected a folder for --out with --ablation (its runs and table go there; a rerun continues)');
+        await ensureWritableFolder(opts.out);
         const report = await runAblation({
           out: opts.out, lambdas: opts.lambdas.split(',').map(Number), seeds: opts.seeds, iterations: opts.iterations,
           samples: opts.samples === R_PRECISION_DEFAULTS.queries ? undefined : opts.samples, set: opts.set, metrics: opts.metrics,
           weightsDir: opts.weights, progress: opts.progress,
         });
-        process.stdout.write(opts.json ? `${JSON.stringify(report, null, 1)}\n` : `${formatAblation(report)}\n`);
+        printOut(opts.json ? JSON.stringify(report, null, 1) : formatAblation(report));
         return;
       }
       if (!opts.run) throw new MirrorganError('ERR_INVALID_ARG', 'Expected a run folder for --run (or --ablation)');
+      await resolveRunOption(opts.run);
+      if (opts.out) await ensureWritableFolder(opts.out);
       const report = await evaluateRun({
         run: opts.run, out: opts.out, images: opts.images, samples: opts.samples, seed: opts.seed, batchSize: opts.batchSize,
         metrics: opts.metrics, weightsDir: opts.weights, damsm: opts.damsm, captioner: opts.captioner, candidates: opts.candidates,
         groups: opts.groups, probeSeeds: opts.probeSeeds, conditioningNoise: opts.conditioningNoise, progress: opts.progress,
       });
-      process.stdout.write(opts.json ? `${JSON.stringify(report, null, 1)}\n` : `${formatEvalReport(report)}\n`);
+      printOut(opts.json ? JSON.stringify(report, null, 1) : formatEvalReport(report));
     });
 }

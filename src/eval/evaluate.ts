@@ -16,6 +16,7 @@ import { datasetImageSizeOf, finalImageSizeOf, openMojiOptionsOf } from '../conf
 import { loadDataset, stderrLogger, type DataLogger, type LoadedDataset } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
 import { MirrorGAN } from '../model/mirrorgan.js';
+import { requireCheckpoint, resolveRunPath } from '../model/run_path.js';
 import { assertSameVocabulary } from '../stream/vocabulary_check.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { ProgressReporter } from '../util/progress.js';
@@ -32,7 +33,7 @@ import { EvalSession } from './session.js';
 export const EVAL_REPORT_VERSION = 1;
 
 export interface EvaluateOptions {
-  /** The trained run folder (its latest checkpoint; the EMA generator). */
+  /** The trained run: a run folder (its latest checkpoint) or a checkpoint folder; the EMA generator. */
   run: string;
   /** Evaluation folder. Default `<run>/eval/iter-<N>-n<samples>-seed<seed>` (or `<run>/eval/images-<folder>`). */
   out?: string;
@@ -99,9 +100,12 @@ export async function evaluateRun(options: EvaluateOptions): Promise<EvalReport>
   const seed = options.seed ?? 0;
   const batchSize = options.batchSize ?? 50;
   const { metrics: wanted, required } = parseMetricSelection(options.metrics);
-  const model = await MirrorGAN.load(options.run);
+  // A run folder (its latest checkpoint) or a checkpoint folder (run_path.ts).
+  const runPath = await resolveRunPath(options.run, { name: 'run' });
+  const runDir = runPath.runDir as string;
+  const model = await MirrorGAN.load(requireCheckpoint(runPath, options.run));
   const c = model.config;
-  const resolved = await resolveNetworks(model, options.run, wanted, required, {
+  const resolved = await resolveNetworks(model, runDir, wanted, required, {
     damsm: options.damsm, captioner: options.captioner, weightsDir: options.weightsDir, fromFolder: options.images !== undefined,
   });
   for (const s of resolved.skipped) logger.info(`eval: skipping ${s.metric}: ${s.reason}`);
@@ -115,7 +119,7 @@ export async function evaluateRun(options: EvaluateOptions): Promise<EvalReport>
     const split = evaluationSplit(data);
     const imageSize = finalImageSizeOf(c);
     const samples = options.samples ?? R_PRECISION_DEFAULTS.queries;
-    const out = path.resolve(options.out ?? path.join(options.run, 'eval',
+    const out = path.resolve(options.out ?? path.join(runDir, 'eval',
       options.images ? `images-${path.basename(path.resolve(options.images))}` : `iter-${model.source.checkpoint!.iteration}-n${samples}-seed${seed}`));
     await fs.mkdir(out, { recursive: true });
 
@@ -129,7 +133,7 @@ export async function evaluateRun(options: EvaluateOptions): Promise<EvalReport>
       pool = captionPool(split);
       const bar = reporter('eval: generating samples', samples, progress, logger);
       set = await generateSamples(out, model, drawQueries(pool, samples, seed), {
-        run: options.run, iteration: model.source.checkpoint!.iteration, seed, batchSize, conditioningNoise: options.conditioningNoise,
+        run: runDir, iteration: model.source.checkpoint!.iteration, seed, batchSize, conditioningNoise: options.conditioningNoise,
         onBatch: (done) => bar.update(done),
       });
       bar.stop();
@@ -147,7 +151,7 @@ export async function evaluateRun(options: EvaluateOptions): Promise<EvalReport>
     const probeSeconds = (Date.now() - tProbe) / 1000;
 
     const report: EvalReport = {
-      version: EVAL_REPORT_VERSION, createdAt: new Date().toISOString(), run: path.resolve(options.run), checkpoint: model.source.checkpoint, out,
+      version: EVAL_REPORT_VERSION, createdAt: new Date().toISOString(), run: path.resolve(runDir), checkpoint: model.source.checkpoint, out,
       samples: { source: options.images ? 'folder' : 'generated', count: set.files.length, imageSize, seed: options.images ? null : seed, dir: options.images ? path.resolve(options.images) : path.join(out, 'samples'), split: options.images ? 'folder' : split.split },
       metrics, skipped: resolved.skipped, networks: resolved.sources,
       seconds: { samples: samplesSeconds, scoring: scoringSeconds, probe: probeSeconds, total: (Date.now() - t0) / 1000 },
