@@ -2,15 +2,9 @@
 #include "stream/caption_input.h"
 
 #include "core/native_module.h"
+#include "nn/imagenet.h"  // the statistics the tutorial's transforms.Normalize uses
 
 namespace mg {
-namespace {
-
-// torchvision's ImageNet statistics, as the tutorial's transforms.Normalize uses them.
-constexpr double kImageNetMean[3] = {0.485, 0.456, 0.406};
-constexpr double kImageNetStd[3] = {0.229, 0.224, 0.225};
-
-}  // namespace
 
 CaptionInputOptions CaptionInputOptionsFrom(const Options& o) {
   const int64_t side = o.Int("imageSize");

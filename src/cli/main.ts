@@ -9,6 +9,7 @@ import { configCommand } from './config.js';
 import { pretrainDamsmCommand } from './damsm.js';
 import { dataCommand } from './data.js';
 import { doctorCommand } from './doctor.js';
+import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { generateCommand } from './generate.js';
 import { abortedExitCode } from './interrupt.js';
@@ -47,6 +48,7 @@ export function program(): Command {
   p.addCommand(serveCommand());
   p.addCommand(exportCommand());
   p.addCommand(probeCommand());
+  p.addCommand(evalCommand());
   p.addCommand(pretrainDamsmCommand());
   p.addCommand(pretrainStreamCommand());
   p.addCommand(captionCommand());

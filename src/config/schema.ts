@@ -89,6 +89,14 @@ export interface MirrorGANConfig {
     /** Sample grid every N iterations. */
     sampleInterval: number;
     /**
+     * A small evaluation every N iterations (0 = none): R-precision, FID/KID in DAMSM space and
+     * BLEU/CIDEr-D of STREAM re-descriptions on `evalSamples` held-out captions, written to
+     * metrics.jsonl and plotted by the report (docs/evaluation.md).
+     */
+    evalInterval: number;
+    /** Samples of each evaluation during training. */
+    evalSamples: number;
+    /**
      * Probe captions that open every sample grid, separated by '|' (at most 8): '' = the
      * dataset's own (OpenMoji: colours x shapes; others: none), 'none' = no probes.
      */
@@ -197,6 +205,8 @@ export const FIELDS: readonly Field[] = [
   { key: 'train.snapshotEpochs', official: 'TRAIN.SNAPSHOT_INTERVAL', kind: 'int', min: 0, max: 1e6 },
   { key: 'train.emaWarmup', kind: 'bool' },
   { key: 'train.sampleInterval', kind: 'int', min: 1, max: 1e9 },
+  { key: 'train.evalInterval', kind: 'int', min: 0, max: 1e9 },
+  { key: 'train.evalSamples', kind: 'int', min: 20, max: 1e6 },
   { key: 'train.sampleCaptions', kind: 'string' },
   { key: 'train.streamWeight', official: 'TRAIN.SMOOTH.LAMBDA1', formerly: 'train.lambda1', kind: 'number', min: 0, max: 1e4 },
   { key: 'train.streamReduction', kind: 'enum', values: ['mean', 'sum'] },
@@ -271,7 +281,7 @@ export function defaults(): MirrorGANConfig {
     text: { embeddingDim: 256, wordsNum: 18, rnnType: 'LSTM' },
     train: {
       batchSize: 12, maxEpoch: 650, maxIterations: 0, generatorLr: 2e-4, discriminatorLr: 2e-4, beta1: 0.5, beta2: 0.999,
-      emaDecay: 0.999, emaWarmup: false, snapshotInterval: 2000, snapshotEpochs: 0, sampleInterval: 1000, sampleCaptions: '', streamWeight: 10, streamReduction: 'mean', damsmWeight: 0,
+      emaDecay: 0.999, emaWarmup: false, snapshotInterval: 2000, snapshotEpochs: 0, sampleInterval: 1000, evalInterval: 0, evalSamples: 500, sampleCaptions: '', streamWeight: 10, streamReduction: 'mean', damsmWeight: 0,
       gamma1: 4, gamma2: 5, gamma3: 10, netE: '', netG: '', captioner: '', seed: 100, threads: 0, device: 'auto',
     },
     damsm: { epochs: 600, batchSize: 48, lr: 0.002, lrDecay: 0.98, rnnGradClip: 0.25, imageEncoder: 'inception', imageSize: 299 },
@@ -416,6 +426,16 @@ export function openMojiOptionsOf(d: MirrorGANConfig['dataset']): OpenMojiOption
   const skinTones = d.skinTones ?? 'all';
   if (d.name !== 'openmoji') return undefined;
   return { ...(d.limit ? { limit: d.limit } : {}), ...(skinTones !== 'all' ? { skinTones } : {}), attributeCaptions: d.attributeCaptions ?? true, ...(d.recolour ? { recolour: d.recolour } : {}) };
+}
+
+/** Side of the generator's last stage (64 · 2^(branchNum − 1)): the samples' size. */
+export function finalImageSizeOf(c: MirrorGANConfig): number {
+  return c.tree.baseSize * 2 ** (c.tree.branchNum - 1);
+}
+
+/** The largest image size a run's data pipeline loads (what its image cache is built for). */
+export function datasetImageSizeOf(c: MirrorGANConfig): number {
+  return Math.max(finalImageSizeOf(c), c.damsm.imageEncoder === 'compact' ? c.damsm.imageSize : 0, c.stream.encoder === 'compact' ? c.stream.imageSize : 0);
 }
 
 /** Cross-field checks that no single range can express. */

@@ -207,6 +207,25 @@ export function summariseProbeScores(scores: readonly ProbeScore[]): ProbeSummar
   };
 }
 
+/**
+ * Runs the probe on a generator: the 24 captions under noise seeds `seed`, `seed + 1`, …, all 24
+ * of a seed from the same noise (as `mirrorgan probe` draws them, one caption per call), each image
+ * scored against the real emoji. `generate` returns one PNG per caption for a seed, every caption
+ * under that seed's one noise (e.g. `MirrorGAN.generate` with `sharedNoise`).
+ */
+export async function runColourShapeProbe(
+  generate: (captions: string[], seed: number) => Promise<Buffer[]>, options: { seed?: number; seeds?: number; refs?: ProbeReferences } = {},
+): Promise<{ summary: ProbeSummary; scores: ProbeScore[] }> {
+  const first = options.seed ?? 1;
+  const seeds = options.seeds ?? 8;
+  if (!Number.isInteger(seeds) || seeds < 1) throw invalidArg('seeds', 'a positive integer', seeds);
+  const refs = options.refs ?? (await ProbeReferences.load());
+  const probes = colourShapeProbes();
+  const scores: ProbeScore[] = [];
+  for (let s = first; s < first + seeds; s++) scores.push(await scoreColourShape(refs, probes, await generate(probes.map((p) => p.caption), s)));
+  return { summary: summariseProbeScores(scores), scores };
+}
+
 /** One line: mean hits per kind, with their range and chance. */
 export function formatProbeSummary(s: ProbeSummary): string {
   const f = (h: ProbeHitStats, chance?: number) =>

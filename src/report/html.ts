@@ -9,6 +9,7 @@ import path from 'node:path';
 import { invalidArg } from '../../lib/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { canUseLogScale, renderChart } from './chart.js';
+import { evaluationSection, latestEvaluation } from './evaluation.js';
 import { escapeHtml, formatDuration, formatNumber } from './format.js';
 import { assertRunFolder, readRunMetrics } from './run_folder.js';
 import { listSampleGrids, readPngHeader, selectEvenly, type SampleGrid } from './samples.js';
@@ -189,6 +190,8 @@ export async function renderReport(runDir: string, options: ReportOptions = {}):
     '<h2 id="summary">Summary</h2>',
     summaryTable(summary, { shown: shown.length, total: grids.length }),
     lossTable(summary),
+    '<h2 id="evaluation">Evaluation</h2>',
+    evaluationSection(await latestEvaluation(runDir), path.dirname(path.resolve(options.output ?? path.join(runDir, 'report.html'))), runDir),
     '<h2 id="curves">Curves</h2>',
     charts.length ? `<p class="note">${escapeHtml(smoothingNote)}</p>\n<div class="charts">\n${charts.join('\n')}\n</div>` : '<p class="note">No training metrics yet.</p>',
     '<h2 id="samples">Samples</h2>',

@@ -52,6 +52,19 @@ export interface PretrainRecord {
   val: NumberMap;
 }
 
+/** `{"type":"eval", ...}`: an evaluation during training (`train.evalInterval`, eval/training_eval.ts). */
+export interface EvalRecord {
+  type: 'eval';
+  iteration: number;
+  time?: number;
+  /** Images scored. */
+  samples?: number;
+  /** Metric key → value (`r_precision`, `fid_damsm`, `kid_damsm`, `bleu`, `cider_d`). */
+  metrics: NumberMap;
+  /** Metric key → spread, where the metric has one. */
+  std: NumberMap;
+}
+
 /** Everything read from one metrics.jsonl. */
 export interface RunMetrics {
   /** Iteration records in iteration order (resumed stretches superseded). */
@@ -60,6 +73,8 @@ export interface RunMetrics {
   epochs: EpochRecord[];
   /** Pretraining records grouped by phase (in order of first appearance), each in epoch order. */
   pretrain: PretrainRecord[];
+  /** Evaluations during training, in iteration order (resumed stretches superseded). */
+  evals: EvalRecord[];
   /** Well-formed JSON objects of a type this reader does not know (tolerated, not used). */
   unknownRecords: number;
   /**
@@ -98,7 +113,7 @@ function withOptional<T extends object>(target: T, fields: Record<string, number
   return target;
 }
 
-type Parsed = IterationRecord | EpochRecord | PretrainRecord | 'unknown' | null;
+type Parsed = IterationRecord | EpochRecord | PretrainRecord | EvalRecord | 'unknown' | null;
 
 function parseRecord(o: Record<string, unknown>): Parsed {
   switch (o.type) {
@@ -124,6 +139,14 @@ function parseRecord(o: Record<string, unknown>): Parsed {
       return withOptional<PretrainRecord>(
         { type: 'pretrain', phase: o.phase, epoch, loss: numberMap(o.loss), val: numberMap(o.val) },
         { iteration: finite(o.iteration), time: finite(o.time) },
+      );
+    }
+    case 'eval': {
+      const iteration = finite(o.iteration);
+      if (iteration === undefined) return null;
+      return withOptional<EvalRecord>(
+        { type: 'eval', iteration, metrics: numberMap(o.metrics), std: numberMap(o.std) },
+        { time: finite(o.time), samples: finite(o.samples) },
       );
     }
     default:
@@ -155,6 +178,7 @@ export function parseMetrics(text: string): RunMetrics {
   const iterations: IterationRecord[] = [];
   const epochs: EpochRecord[] = [];
   const pretrain: PretrainRecord[] = [];
+  const evals: EvalRecord[] = [];
   let unknownRecords = 0;
   let skippedLines = 0;
   const skippedLineNumbers: number[] = [];
@@ -184,6 +208,8 @@ export function parseMetrics(text: string): RunMetrics {
         if (session !== undefined && e < session) sessionsTotal += session;
         session = e;
       }
+    } else if (parsed.type === 'eval') {
+      evals.push(parsed);
     } else {
       pretrain.push(parsed);
     }
@@ -193,6 +219,7 @@ export function parseMetrics(text: string): RunMetrics {
     iterations: supersedeRestarts(iterations, (r) => r.iteration),
     epochs: supersedeRestarts(epochs, (r) => r.epoch),
     pretrain: phases.flatMap((p) => supersedeRestarts(pretrain.filter((r) => r.phase === p), (r) => r.epoch)),
+    evals: supersedeRestarts(evals, (r) => r.iteration),
     unknownRecords,
     skippedLines,
     skippedLineNumbers,

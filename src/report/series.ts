@@ -4,6 +4,7 @@
  * learning rates per optimizer, training speed, pretraining curves; optional EMA smoothing.
  */
 import { invalidArg } from '../../lib/errors.js';
+import { METRIC_INFO } from '../eval/metrics.js';
 import type { NumberMap, PretrainRecord, RunMetrics } from './metrics.js';
 
 /** One (x, y) sample of a curve. */
@@ -106,7 +107,8 @@ function toSeries(byName: Map<string, Point[]>, names: readonly string[], smooth
 /**
  * Groups a run's metrics into charts, in page order: discriminator losses (D0, D1, D2),
  * generator losses (G_total, G_adv0..), KL, STREAM, DAMSM, any other loss terms, learning rates
- * per optimizer, iterations per second, then per pretraining phase a chart of its training and
+ * per optimizer, iterations per second, one chart per metric of the evaluations during training
+ * (`train.evalInterval`), then per pretraining phase a chart of its training and
  * validation losses and one of its other validation values (recall, BLEU) over epochs; counts
  * such as `batches` or `pool_size` are not charted. Charts with no data are left out.
  */
@@ -138,6 +140,13 @@ export function groupSeries(metrics: RunMetrics, options: GroupSeriesOptions = {
   const speed = collect(its, iterationX, (r): NumberMap => (r.itPerSec === undefined ? {} : { 'it/s': r.itPerSec }));
   if (speed.size) {
     groups.push({ id: 'speed', title: 'Training speed', xLabel: 'iteration', yLabel: 'iterations / s', kind: 'speed', series: toSeries(speed, ['it/s'], smoothing) });
+  }
+
+  // Evaluations during training: one chart per metric (their scales differ), never smoothed.
+  const evals = collect(metrics.evals, iterationX, (r) => r.metrics);
+  for (const key of [...evals.keys()].sort(compareMetricNames)) {
+    const info = (METRIC_INFO as Record<string, { label: string } | undefined>)[key];
+    groups.push({ id: `eval-${key}`, title: `Evaluation: ${info?.label ?? key}`, xLabel: 'iteration', yLabel: key, kind: 'metric', series: toSeries(evals, [key], 0) });
   }
 
   const phases = [...new Set(metrics.pretrain.map((r) => r.phase))];

@@ -324,6 +324,12 @@ export class GanTrainer {
     }
   }
 
+  /** The EMA generator as sample() uses it: eval mode, G's current BatchNorm statistics (for evaluations). */
+  emaGenerator(): Generator {
+    copyInto(this.#emaBuffers, this.#gBuffers);
+    return this.netGEma.eval();
+  }
+
   /** Writes a checkpoint of everything a resume needs. */
   async checkpoint(extra: Record<string, unknown> = {}): Promise<string> {
     copyInto(this.#emaBuffers, this.#gBuffers);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { MirrorganError } from '../../lib/errors.js';
 import type { Device } from '../../lib/tensor.js';
 import { textEncoderOptions } from '../config/module_options.js';
-import { openMojiOptionsOf, sampleCaptionsOf, type MirrorGANConfig } from '../config/schema.js';
+import { datasetImageSizeOf, openMojiOptionsOf, sampleCaptionsOf, type MirrorGANConfig } from '../config/schema.js';
 import { loadDataset, OPENMOJI_PROBE_CAPTIONS, stderrLogger, type DataLogger, type LoadedDataset } from '../data/index.js';
 import { writeReport } from '../report/html.js';
 import { TextEncoder } from '../stem/index.js';
@@ -22,6 +22,8 @@ import { Vocabulary } from '../text/index.js';
 import { GanTrainer, type CaptionLossHook, type TrainCallbacks, type TrainSummary } from './gan_trainer.js';
 import { latestCheckpoint } from './checkpoint.js';
 import { pathExists } from '../util/fs.js';
+import { evaluationSplit } from '../eval/queries.js';
+import { TrainingEvaluator } from '../eval/training_eval.js';
 
 export interface TrainPipelineOptions {
   config: MirrorGANConfig;
@@ -69,8 +71,7 @@ export async function trainPipeline(options: TrainPipelineOptions, callbacks: Tr
     throw new MirrorganError('ERR_INVALID_ARG', `${runDir} already holds a training run; pass --resume to continue it or choose another --out`);
   }
 
-  const sizes = Array.from({ length: c.tree.branchNum }, (_, i) => c.tree.baseSize * 2 ** i);
-  const need = Math.max(sizes[sizes.length - 1], c.damsm.imageEncoder === 'compact' ? c.damsm.imageSize : 0, c.stream.encoder === 'compact' ? c.stream.imageSize : 0);
+  const need = datasetImageSizeOf(c);
   const data = options.dataset ?? await loadDataset({
     dataset: c.dataset.name, root: c.dataset.root || undefined, cacheDir: c.dataset.cacheDir || undefined, imageSize: need,
     openmoji: openMojiOptionsOf(c.dataset), logger, progress: progress ? 'auto' : false,
@@ -135,9 +136,14 @@ export async function trainPipeline(options: TrainPipelineOptions, callbacks: Tr
       },
       resume: resumeGan, device: options.device, progress,
     });
+    // train.evalInterval: small evaluations hooked in through onIteration (eval/training_eval.ts).
+    const evaluator = c.train.evalInterval > 0 ? await TrainingEvaluator.create({
+      config: c, runDir, split: evaluationSplit(data), source: data.cacheDir ?? data.root, textEncoder, vocabulary, cacheDir: c.dataset.cacheDir || undefined,
+    }) : null;
+    if (c.train.evalInterval > 0 && !evaluator) logger.warn('train.evalInterval: this run has no DAMSM image encoder or captioner to evaluate with');
     let gan: TrainSummary;
     try {
-      gan = await trainer.run(callbacks, { progress, signal: options.signal });
+      gan = await trainer.run(evaluator ? evaluator.callbacks(trainer, callbacks) : callbacks, { progress, signal: options.signal });
     } finally {
       trainer.dispose();
     }

@@ -69,12 +69,12 @@ describe('RNN_ENCODER structure and behaviour', () => {
     });
     expect([...sd.keys()][0]).toBe('encoder.weight');
     expect(enc.numParameters()).toBe(2_075_320);
-    // official init: embedding U(-0.1, 0.1)
+    // official init: embedding U(-0.1, 0.1), whose float32 bounds are ±fround(0.1) (just past ±0.1)
     const emb = sd.get('encoder.weight')!.dataSync() as Float32Array;
     let lo = Infinity, hi = -Infinity;
     for (const v of emb) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-    expect(lo).toBeGreaterThanOrEqual(-0.1);
-    expect(hi).toBeLessThanOrEqual(0.1);
+    expect(lo).toBeGreaterThanOrEqual(Math.fround(-0.1));
+    expect(hi).toBeLessThanOrEqual(Math.fround(0.1));
     expect(hi - lo).toBeGreaterThan(0.19);
     dispose(sd);
   });
