@@ -60,6 +60,13 @@ export class DivergenceGuard {
     }
   }
 
+  /** Takes a module's refusal of a NaN/Inf input (ERR_NON_FINITE) as this iteration's skip; false for any other error. */
+  absorb(e: unknown): boolean {
+    if ((e as MirrorganError)?.code !== 'ERR_NON_FINITE') return false;
+    this.skipped ??= `non-finite input (${(e as Error).message})`;
+    return true;
+  }
+
   /** Ends the iteration: restores the statistics of a skipped one and counts it. Returns the skip reason or null. */
   end(): string | null {
     if (this.skipped) copyInto(this.#buffers, this.#saved);

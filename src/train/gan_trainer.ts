@@ -213,6 +213,11 @@ export class GanTrainer {
     return t;
   }
 
+  /** Why the last step() was skipped (a NaN/Inf loss or gradient: divergence_guard.ts), or null. */
+  get skipped(): string | null {
+    return this.#guard.skipped;
+  }
+
   /** Number of iterations the configuration asks for. */
   totalIterations(batchesPerEpoch: number): number {
     const byEpochs = this.config.train.maxEpoch * batchesPerEpoch;
@@ -281,6 +286,9 @@ export class GanTrainer {
       if (await this.#guard.step(this.optimizerG, [...Object.keys(terms), 'G_total'], losses)) {
         emaUpdate(this.#emaParams, this.#gParams, emaDecayAt(c.train, this.iteration));
       }
+      return losses;
+    } catch (e) {
+      if (!this.#guard.absorb(e)) throw e;  // a module refused a NaN/Inf input: the iteration is skipped
       return losses;
     } finally {
       this.#guard.end();
