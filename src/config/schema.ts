@@ -127,8 +127,8 @@ export interface MirrorGANConfig {
     device: 'auto' | 'cpu' | 'cuda';
     /**
      * Bit-for-bit reproducible training: the same seed and thread count give the same weights,
-     * and a resumed run equals an uninterrupted one. Native work then runs on the main thread
-     * (no data preparation meanwhile): about 10 % slower on the cpu preset (docs/reliability.md).
+     * and a resumed run equals an uninterrupted one. Native work then runs on the main thread,
+     * so batches are not prepared meanwhile: at most ~5 % slower on the cpu preset (docs/reliability.md).
      */
     deterministic: boolean;
     /** Checkpoints kept in the run folder: the newest N, plus the best-scored one when checkpoints are scored. */
