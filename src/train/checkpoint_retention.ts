@@ -24,6 +24,12 @@ export interface CheckpointScorer {
   score(iteration: number): number | null | Promise<number | null>;
 }
 
+/** What `scorer` says of iteration `iteration`, as recorded in a checkpoint; undefined without a score. */
+export async function scoreAt(scorer: CheckpointScorer | undefined, iteration: number): Promise<CheckpointScore | undefined> {
+  const value = scorer ? await scorer.score(iteration) : null;
+  return scorer && typeof value === 'number' ? { name: scorer.name, value, higherIsBetter: scorer.higherIsBetter } : undefined;
+}
+
 /** One checkpoint folder as retention sees it. */
 export interface RetainedCheckpoint {
   name: string;

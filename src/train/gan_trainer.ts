@@ -25,9 +25,10 @@ import { writeJsonAtomic } from '../util/atomic.js';
 import { ProgressReporter } from '../util/progress.js';
 import { batchTensors } from './batch_tensors.js';
 import { generatorLoss, generatorLossWeights } from './generator_loss.js';
-import { latestCheckpoint, readState, saveCheckpoint } from './checkpoint.js';
+import { latestCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { checkpointOrReport } from './checkpoint_policy.js';
-import type { CheckpointScorer } from './checkpoint_retention.js';
+import { scoreAt, type CheckpointScorer } from './checkpoint_retention.js';
+import { ganCheckpointParts, loadGanCheckpoint } from './gan_checkpoint.js';
 import { DivergenceGuard } from './divergence_guard.js';
 import { MetricsLog, rewindMetrics } from './metrics_log.js';
 import { restoreNewest } from './resume.js';
@@ -359,22 +360,12 @@ export class GanTrainer {
   /** Writes a checkpoint of everything a resume needs. */
   async checkpoint(extra: Record<string, unknown> = {}): Promise<string> {
     copyInto(this.#emaBuffers, this.#gBuffers);
-    const parts = [
-      { file: 'netG.safetensors', save: (p: string) => this.netG.save(p) },
-      { file: 'netG_ema.safetensors', save: (p: string) => this.netGEma.save(p) },
-      { file: 'optimizerG.safetensors', save: (p: string) => this.optimizerG.save(p) },
-      ...this.netsD.flatMap((d, i) => [
-        { file: `netD${i}.safetensors`, save: (p: string) => d.save(p) },
-        { file: `optimizerD${i}.safetensors`, save: (p: string) => this.optimizersD[i].save(p) },
-      ]),
-      { file: 'vocabulary.json', save: (p: string) => this.#deps.vocabulary.save(p) },
-    ];
-    const value = this.#scorer ? await this.#scorer.score(this.iteration) : null;
-    const score = this.#scorer && typeof value === 'number' ? { name: this.#scorer.name, value, higherIsBetter: this.#scorer.higherIsBetter } : undefined;
+    const score = await scoreAt(this.#scorer, this.iteration);
     const state = {
       iteration: this.iteration, epoch: this.epoch, stepInEpoch: this.stepInEpoch, seed: this.config.train.seed,
       config: this.config, savedAt: new Date().toISOString(), ...(score ? { score } : {}), ...extra,
     };
+    const parts = ganCheckpointParts(this, this.#deps.vocabulary);
     return saveCheckpoint(this.runDir, this.iteration, parts, state, { keep: this.config.train.keepCheckpoints, logger: this.#logger });
   }
 
@@ -387,19 +378,9 @@ export class GanTrainer {
     return dir;
   }
 
-  /** Restores a checkpoint written by checkpoint(). */
+  /** Restores a checkpoint written by checkpoint() (gan_checkpoint.ts). */
   async restore(dir: string): Promise<void> {
-    const state = await readState(dir);
-    await this.netG.load(path.join(dir, 'netG.safetensors'));
-    await this.netGEma.load(path.join(dir, 'netG_ema.safetensors'));
-    await this.optimizerG.load(path.join(dir, 'optimizerG.safetensors'));
-    for (let i = 0; i < this.netsD.length; i++) {
-      await this.netsD[i].load(path.join(dir, `netD${i}.safetensors`));
-      await this.optimizersD[i].load(path.join(dir, `optimizerD${i}.safetensors`));
-    }
-    this.iteration = Number(state.iteration);
-    this.epoch = Number(state.epoch);
-    this.stepInEpoch = Number(state.stepInEpoch);
+    ({ iteration: this.iteration, epoch: this.epoch, stepInEpoch: this.stepInEpoch } = await loadGanCheckpoint(this, dir));
   }
 
   /** Runs the loop to the configured length; checkpoints, samples, metrics and progress. */

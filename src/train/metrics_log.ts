@@ -61,7 +61,8 @@ export async function rewindMetrics(file: string, to: MetricsRewind): Promise<Op
     if (r.type === 'epoch' && typeof r.epoch === 'number' && r.epoch >= to.epoch) continue;
     if (typeof r.iteration === 'number' && r.iteration > to.iteration) continue;
     if (r.type === 'iteration' && r.epoch === to.epoch && r.loss && typeof r.loss === 'object') {
-      for (const [k, v] of Object.entries(r.loss as Record<string, number>)) open.sums[k] = (open.sums[k] ?? 0) + v;
+      // A NaN loss was written as null: it adds NaN, as in the uninterrupted run.
+      for (const [k, v] of Object.entries(r.loss as Record<string, unknown>)) open.sums[k] = (open.sums[k] ?? 0) + (typeof v === 'number' ? v : Number.NaN);
       open.count++;
     }
     kept.push(line);
