@@ -10,7 +10,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { MirrorganError } from '../../lib/errors.js';
 import { stderrLogger, type DataLogger } from '../data/report.js';
-import { tempPathFor, writeJsonAtomic } from '../util/atomic.js';
+import { writeFolderAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { staleTemps } from '../util/stale_temp.js';
 import { checkCheckpoint, STATE_FILE, writeManifest } from './checkpoint_manifest.js';
 import { checkpointsToPrune, type CheckpointScore } from './checkpoint_retention.js';
@@ -61,9 +61,9 @@ export interface SaveCheckpointOptions {
 
 /**
  * Writes iteration `iteration`'s checkpoint: `parts` and `state` into a temporary folder, the
- * manifest last, then the folder renamed into place (replacing one of the same iteration),
- * then older checkpoints pruned (see checkpoint_retention.ts). A failure removes the temporary
- * folder and raises ERR_FILE; the checkpoints already there are untouched.
+ * manifest last, then the folder renamed into place, replacing one of the same iteration
+ * (writeFolderAtomic), then older checkpoints pruned (see checkpoint_retention.ts). A failure
+ * removes the temporary folder and raises ERR_FILE; the checkpoints already there are untouched.
  */
 export async function saveCheckpoint(
   runDir: string, iteration: number, parts: CheckpointPart[], state: Record<string, unknown>, options: SaveCheckpointOptions,
@@ -72,34 +72,19 @@ export async function saveCheckpoint(
   const root = path.join(runDir, 'checkpoints');
   const name = checkpointName(iteration);
   const dir = path.join(root, name);
-  const tmp = tempPathFor(dir);
-  try {
-    await fs.mkdir(root, { recursive: true });
-    await fs.mkdir(tmp);
-    for (const p of parts) await p.save(path.join(tmp, p.file));
-    await writeJsonAtomic(path.join(tmp, STATE_FILE), state);
-    await writeManifest(tmp, iteration);
-    await moveIntoPlace(tmp, dir);
-  } catch (e) {
-    await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
-    throw new MirrorganError('ERR_FILE', `cannot write the checkpoint ${dir}: ${(e as Error).message}`, { cause: e });
-  }
+  await writeFolderAtomic(dir, async (tmp) => {
+    try {
+      for (const p of parts) await p.save(path.join(tmp, p.file));
+      await writeJsonAtomic(path.join(tmp, STATE_FILE), state);
+      await writeManifest(tmp, iteration);
+    } catch (e) {
+      throw new MirrorganError('ERR_FILE', `cannot write the checkpoint ${dir}: ${(e as Error).message}`, { cause: e });
+    }
+  }, { replace: true });
   // The checkpoint is complete; what follows is housekeeping that must not undo it.
   await writeJsonAtomic(path.join(root, 'latest.json'), { checkpoint: name, iteration }).catch((e: Error) => logger.warn(`checkpoint: ${e.message} (latest.json is only a hint)`));
   await pruneCheckpoints(runDir, options.keep, logger);
   return dir;
-}
-
-/** Renames the complete folder `tmp` to `dir`; an existing `dir` is moved aside first and then removed. */
-async function moveIntoPlace(tmp: string, dir: string): Promise<void> {
-  // `.iter_N.old.<pid>.<hex>.tmp`: a stale temporary of no checkpoint name if we are killed here.
-  const aside = tempPathFor(`${dir}.old`);
-  const replaced = await fs.rename(dir, aside).then(() => true, (e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return false;
-    throw e;
-  });
-  await fs.rename(tmp, dir);
-  if (replaced) await fs.rm(aside, { recursive: true, force: true });
 }
 
 /** The score a checkpoint's state.json records, or null. */

@@ -5,11 +5,10 @@
  * unreadable or disagrees with a file (truncated, overwritten, deleted) is not a checkpoint to
  * resume from; see src/train/resume.ts for what is done with one.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { writeJsonAtomic } from '../util/atomic.js';
+import { sha256File } from '../util/fs.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 /** The file every checkpoint has (iteration, epoch, RNG position, configuration). */
@@ -35,15 +34,9 @@ export type CheckpointCheck =
   | { status: 'unverified'; iteration: number }
   | { status: 'corrupt'; reason: string };
 
-/** Size and SHA-256 of `file`, streamed. */
+/** Size and SHA-256 of `file`. */
 export async function digestFile(file: string): Promise<ManifestEntry> {
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of createReadStream(file)) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return { size, sha256: hash.digest('hex') };
+  return { size: (await fs.stat(file)).size, sha256: await sha256File(file) };
 }
 
 /** Writes `dir`'s manifest over every plain file in it; call it after the last of them is complete. */

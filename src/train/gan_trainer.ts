@@ -25,7 +25,7 @@ import { writeJsonAtomic } from '../util/atomic.js';
 import { ProgressReporter } from '../util/progress.js';
 import { batchTensors } from './batch_tensors.js';
 import { generatorLoss, generatorLossWeights } from './generator_loss.js';
-import { latestCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { checkpointName, latestCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { checkpointOrReport } from './checkpoint_policy.js';
 import { scoreAt, type CheckpointScorer } from './checkpoint_retention.js';
 import { ganCheckpointParts, loadGanCheckpoint } from './gan_checkpoint.js';
@@ -460,7 +460,8 @@ export class GanTrainer {
         const file = await this.sample();
         await callbacks.onSample?.(file, this.iteration);
       }
-      if (this.iteration % c.train.snapshotInterval !== 0 || !lastCheckpoint) lastCheckpoint = await this.#checkpointOrReport(callbacks, metrics, true);
+      // The last iteration's checkpoint, unless written above (a failed one under 'continue' is retried here).
+      if (!lastCheckpoint || path.basename(lastCheckpoint) !== checkpointName(this.iteration)) lastCheckpoint = await this.#checkpointOrReport(callbacks, metrics, true);
     } finally {
       progress.stop();
       metrics.close();

@@ -8,6 +8,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { MirrorganError } from '../../lib/errors.js';
+import { getDeterministic, setDeterministic } from '../../lib/runtime.js';
 import type { Device } from '../../lib/tensor.js';
 import { textEncoderOptions } from '../config/module_options.js';
 import { datasetImageSizeOf, openMojiOptionsOf, sampleCaptionsOf, type MirrorGANConfig } from '../config/schema.js';
@@ -20,7 +21,6 @@ import { frozenCaptioner, hasCaptioner, loadCaptioner, pretrainStream, pretrainS
 import { assertSameVocabulary } from '../stream/vocabulary_check.js';
 import { Vocabulary } from '../text/index.js';
 import { GanTrainer, type CaptionLossHook, type TrainCallbacks, type TrainSummary } from './gan_trainer.js';
-import { getDeterministic, setDeterministic } from '../../lib/runtime.js';
 import { listCheckpoints, settleCheckpoints } from './checkpoint.js';
 import type { CheckpointScorer } from './checkpoint_retention.js';
 import { writeJsonAtomic } from '../util/atomic.js';

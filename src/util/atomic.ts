@@ -18,12 +18,16 @@ export function tempPathFor(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-/** `.<name>.<pid>.<hex>.tmp` (tempPathFor), and `.<name>.tmp-<pid>` (checkpoint folders before manifests). */
-const TEMP_NAMES = [/^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/, /^\.(.+)\.tmp-(\d+)$/];
+/**
+ * `.<name>.<pid>.<hex>.tmp` (tempPathFor), `<name>.tmp-<pid>-<random>` (the native safetensors
+ * writer, native/addon/serialization.cpp) and `.<name>.tmp-<pid>` (checkpoint folders of builds
+ * before manifests).
+ */
+const TEMP_NAMES = [/^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/, /^(.+)\.tmp-(\d+)-\d+$/, /^\.(.+)\.tmp-(\d+)$/];
 
 /**
- * The final name and writer's process id of a temporary name made by tempPathFor (or by an
- * older build's checkpoint writer), or null for any other name.
+ * The final name and writer's process id of a temporary name made by tempPathFor, the native
+ * safetensors writer or an older build's checkpoint writer; null for any other name.
  */
 export function tempOwner(name: string): { final: string; pid: number } | null {
   for (const re of TEMP_NAMES) {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCheckpoint } from '../../src/train/checkpoint_manifest.js';
 import { listCheckpoints } from '../../src/train/checkpoint.js';
+import { tempOwner } from '../../src/util/atomic.js';
 import { repoRoot } from '../helpers/parity.js';
 import { cli, ensureBuilt, tempFolder, tinySet, type CliResult } from './helpers.js';
 
@@ -44,9 +45,9 @@ function train(out: string, args: string[] = SET, kill?: { phase: string; at: nu
 
 const lines = (file: string) => fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 
-/** Every file of `dir` (recursively) whose name starts with a dot: temporaries, nothing else is dotted. */
-function dotted(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => path.basename(f).startsWith('.'));
+/** Every file of `dir` (recursively) named as a temporary (src/util/atomic.ts), or dotted at all. */
+function leftovers(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => path.basename(f).startsWith('.') || tempOwner(path.basename(f)) !== null);
 }
 
 function sameBytes(a: string, b: string, names: string[]): string[] {
@@ -90,7 +91,7 @@ describe('killed at random points of every phase and resumed with the same comma
     const ckpts = await listCheckpoints(run);
     expect(ckpts.map((c) => c.iteration)).toEqual([16, 12, 8]);
     for (const c of ckpts) expect(await checkCheckpoint(c.dir, c.iteration), c.name).toEqual({ status: 'complete', iteration: c.iteration });
-    expect(dotted(run)).toEqual([]);
+    expect(leftovers(run)).toEqual([]);
     // Deterministic mode: the same bits as the uninterrupted run, every phase.
     const final = path.join('checkpoints', 'iter_0000016');
     const weights = fs.readdirSync(path.join(ref, final)).filter((f) => f.endsWith('.safetensors'));

@@ -26,7 +26,7 @@ afterAll(() => {
 });
 
 /** A run folder of an untrained tiny model: what `train` writes, without the training. */
-async function tinyRun(): Promise<string> {
+async function untrainedRun(): Promise<string> {
   const run = path.join(tmp.dir, 'run');
   const config = resolveConfig({ preset: 'cpu', set: ['tree.branchNum=1', 'gan.gfDim=4', 'gan.zDim=8', 'gan.conditionDim=8', 'text.embeddingDim=16', 'train.seed=1'] });
   const vocabulary = Vocabulary.fromWords(['<end>', 'a', 'red', 'blue', 'heart', 'circle', 'face']);
@@ -49,7 +49,7 @@ async function settled(): Promise<{ tensors: number; rss: number }> {
 
 describe('generate in a long-running process', () => {
   it('keeps the live tensors and the resident memory flat over 2,000 calls', async () => {
-    const model = await MirrorGAN.load(await tinyRun());
+    const model = await MirrorGAN.load(await untrainedRun());
     const captions = ['a red heart', 'a blue circle', 'a face'];
     const call = async (i: number) => {
       const [image] = await model.generate([captions[i % 3]], { seed: i });

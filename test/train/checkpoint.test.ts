@@ -147,10 +147,10 @@ describe('checkpoint folders', () => {
 
     const other = path.join(tmp.dir, 'stale-files');
     fs.mkdirSync(other);
-    const names = [`.config.json.${dead}.0123abcd.tmp`, `.metrics.jsonl.${process.ppid}.0123abcd.tmp`, 'config.json', '.hidden'];
+    const names = [`.config.json.${dead}.0123abcd.tmp`, `text_encoder.safetensors.pending.tmp-${dead}-48879`, `.metrics.jsonl.${process.ppid}.0123abcd.tmp`, 'config.json', '.hidden'];
     for (const n of names) fs.writeFileSync(path.join(other, n), 'x');
-    expect(await removeStaleTemps([other, path.join(tmp.dir, 'missing')])).toEqual([path.join(other, names[0])]);
-    expect(fs.readdirSync(other).sort()).toEqual([names[1], names[3], names[2]].sort());
+    expect((await removeStaleTemps([other, path.join(tmp.dir, 'missing')])).sort()).toEqual([path.join(other, names[0]), path.join(other, names[1])].sort());
+    expect(fs.readdirSync(other).sort()).toEqual(names.slice(2).sort());
     expect(tempOwner(path.basename(tempPathFor('/x/state.json')))).toEqual({ final: 'state.json', pid: process.pid });
   });
 });

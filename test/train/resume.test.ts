@@ -165,11 +165,16 @@ describe('deterministic mode (train.deterministic, found 5)', () => {
 });
 
 describe('a checkpoint that cannot be written (item 9)', () => {
-  /** Makes every save into the checkpoint of iteration 4 fail as a full disk does. */
-  function diskFullAt4() {
+  /** Makes the saves into the checkpoint of iteration 4 fail as a full disk does: its first `attempts` writes. */
+  function diskFullAt4(attempts = Number.POSITIVE_INFINITY) {
     const real = Module.prototype.save;
+    const failed = new Set<string>();
     return vi.spyOn(Module.prototype, 'save').mockImplementation(function (this: Module, file: string, meta?: Record<string, string>) {
-      if (file.includes('iter_0000004')) return Promise.reject(new MirrorganError('ERR_FILE', `Cannot write ${file}: ENOSPC: no space left on device`));
+      const attempt = path.dirname(file);
+      if (file.includes('iter_0000004') && (failed.has(attempt) || failed.size < attempts)) {
+        failed.add(attempt);
+        return Promise.reject(new MirrorganError('ERR_FILE', `Cannot write ${file}: ENOSPC: no space left on device`));
+      }
       return real.call(this, file, meta);
     });
   }
@@ -196,6 +201,13 @@ describe('a checkpoint that cannot be written (item 9)', () => {
     expect(r.log.find((l) => l.includes('ENOSPC'))).toMatch(/^warn: cannot write the checkpoint .*iter_0000004: .*; training continues \(train\.onCheckpointError = continue\)/);
     expect(await ckpts(run)).toEqual([6, 2]);
     expect(r.result.gan.checkpoint).toBe(ckptDir(run, 6));
+    // When the failed one is the last iteration's, the end of training tries it again.
+    const end = path.join(tmp.dir, 'disk-full-at-the-end');
+    const once = diskFullAt4(1);
+    const e = await train(end, 4, { extra: ['train.onCheckpointError=continue'] }).finally(() => once.mockRestore());
+    expect(e.log.filter((l) => l.includes('ENOSPC'))).toHaveLength(1);
+    expect(e.result.gan.checkpoint).toBe(ckptDir(end, 4));
+    expect(await ckpts(end)).toEqual([4, 2]);
   });
 });
 
