@@ -64,6 +64,8 @@ export const ERROR_CODES = [
   'ERR_VOCAB_MISMATCH',
   /** Training was stopped (abort signal) before the phase that was asked for. */
   'ERR_ABORTED',
+  /** Training stopped: `train.maxNonFiniteSteps` iterations in a row had NaN/Inf losses or gradients. */
+  'ERR_DIVERGED',
 ] as const;
 
 /** A stable error code; see {@link ERROR_CODES}. */

@@ -7,7 +7,7 @@ export { JobLock } from './lock.js';
 export { callNative, callNativeAsync, Module, moduleKinds, type ForwardOptions, type ModuleOptions, type TensorRecord } from './module.js';
 export type { MemoryInfo } from './native.js';
 export { Adam, type AdamOptions } from './optim.js';
-export { cudaAvailable, defaultDevice, getNumThreads, manualSeed, matmulBenchmark, runtimeInfo, setNumThreads, type RuntimeInfo } from './runtime.js';
+export { cudaAvailable, defaultDevice, getDeterministic, getNumThreads, manualSeed, matmulBenchmark, runtimeInfo, setDeterministic, setNumThreads, type RuntimeInfo } from './runtime.js';
 export {
   loadSafetensors, loadTorchPickle, readSafetensorsHeader, saveSafetensors, saveTorchPickle,
   type LoadedTensors, type SafetensorsEntry, type SafetensorsHeader,

@@ -121,6 +121,8 @@ export interface NativeBinding {
   setNumThreads(n: number): void;
   getNumThreads(): number;
   manualSeed(seed: number): void;
+  setDeterministic(on: boolean): void;
+  getDeterministic(): boolean;
   cudaAvailable(): boolean;
   distributedSupport(): { gloo: boolean; nccl: boolean; reason: string; ncclReason: string };
   distJoin(options: {

@@ -52,6 +52,24 @@ export function manualSeed(seed: number): void {
   native(() => nativeBinding().manualSeed(seed));
 }
 
+/**
+ * Deterministic mode, process-wide: every native job runs on the calling thread instead of
+ * libuv's pool (so autograd sums each tensor's incoming gradients in one fixed order; see
+ * native/addon/async_job.h), and LibTorch uses its deterministic kernels (CUDA, cuDNN). The
+ * same seed then gives the same weights bit for bit, run after run and across a resume, at
+ * a fixed intra-op thread count. Cost: the event loop waits while native work runs (no data
+ * preparation meanwhile); docs/reliability.md has the measured figures.
+ */
+export function setDeterministic(on: boolean): void {
+  if (typeof on !== 'boolean') throw invalidArg('deterministic', 'true or false', on);
+  native(() => nativeBinding().setDeterministic(on));
+}
+
+/** Whether deterministic mode ({@link setDeterministic}) is on. */
+export function getDeterministic(): boolean {
+  return native(() => nativeBinding().getDeterministic());
+}
+
 /** Multiplies n×n float32 matrices for `seconds` and reports GFLOP/s (off the main thread). */
 export function matmulBenchmark(seconds = 1, n = 512): Promise<{ gflops: number; iterations: number; seconds: number; n: number }> {
   return nativeAsync(() => nativeBinding().matmulBenchmark(seconds, n));

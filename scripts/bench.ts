@@ -2,6 +2,7 @@
 // `npm run bench [name...]`: runs the benchmarks and prints figures and ratios.
 // Speed goals live here, never in unit tests.
 import { benchData } from './bench/data.js';
+import { benchDeterminism } from './bench/determinism.js';
 import { benchDistributed } from './bench/distributed.js';
 import { benchGan } from './bench/gan.js';
 import { benchReaders } from './bench/readers.js';
@@ -9,6 +10,7 @@ import { benchReaders } from './bench/readers.js';
 const suites: Record<string, () => Promise<void>> = {
   data: benchData,
   gan: benchGan,
+  determinism: benchDeterminism,
   distributed: benchDistributed,
   readers: benchReaders,
 };

@@ -19,6 +19,7 @@ export { exportModel, type ExportOptions } from './model/export.js';
 export { MODEL_FILES, readModelManifest, type ModelDtype, type ModelLicence, type ModelManifest } from './model/model_folder.js';
 export type { PretrainedModel } from './model/pretrained.js';
 export { trainPipeline, type TrainPipelineOptions, type TrainPipelineResult } from './train/pipeline.js';
+export type { CheckpointScore, CheckpointScorer } from './train/checkpoint_retention.js';
 export {
   GanTrainer, type CaptionLossHook, type GanTrainerDeps, type GanTrainerOptions, type IterationInfo, type TrainCallbacks, type TrainSummary,
 } from './train/gan_trainer.js';
@@ -76,7 +77,7 @@ export {
   callNative, callNativeAsync, Module, type ForwardOptions, type ModuleOptions, type TensorRecord,
   Adam, clipGradNorm, clipGradNormAsync, type AdamOptions, type ClipGradNormOptions,
   distributedSupport, ProcessGroup, type DistributedSupport, type JoinOptions,
-  cudaAvailable, defaultDevice, getNumThreads, manualSeed, runtimeInfo, setNumThreads, type RuntimeInfo,
+  cudaAvailable, defaultDevice, getDeterministic, getNumThreads, manualSeed, runtimeInfo, setDeterministic, setNumThreads, type RuntimeInfo,
   loadSafetensors, readSafetensorsHeader, saveSafetensors, type LoadedTensors,
   dispose, full, keep, memory, ones, rand, randn, Tensor, tensor, tidy, zeros,
   type Device, type DType, type TensorOptions,

@@ -10,7 +10,19 @@ namespace {
 std::string StateKey(const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
 
 // Refuses a step with NaN/Inf gradients: the weights stay as they were and the caller decides.
+// One fused check: each gradient's all-finite flag is computed on its device and the flags are
+// reduced there, so a step costs one host synchronisation (not one per parameter); the
+// offending parameter is looked up only when the check fails.
 void CheckGradsFinite(const std::vector<torch::Tensor>& params) {
+  std::vector<torch::Tensor> flags;
+  flags.reserve(params.size());
+  for (const auto& p : params) {
+    const auto& g = p.grad();
+    if (g.defined()) flags.push_back(torch::isfinite(g).all());
+  }
+  if (flags.empty()) return;
+  for (auto& f : flags) f = f.to(flags[0].device());  // no copy when all share one device (the usual case)
+  if (torch::stack(flags).all().item<bool>()) return;
   for (size_t i = 0; i < params.size(); ++i) {
     const auto& g = params[i].grad();
     if (g.defined() && !torch::isfinite(g).all().item<bool>()) {

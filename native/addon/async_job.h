@@ -1,11 +1,19 @@
 // SPDX-License-Identifier: MIT
 // AsyncJob: runs native work on libuv's pool and settles a Promise. `work` must not touch any
 // Napi value; `done` turns its results into JS on the main thread.
+//
+// Serial mode (setDeterministic): jobs run at once on the calling thread instead. LibTorch's
+// autograd engine orders ready nodes by a per-thread sequence number (ATen/SequenceNumber.h),
+// so when a step's graph is built partly on whichever pool worker picked up a job, the order
+// in which a tensor's incoming gradients are summed depends on which thread ran what before:
+// two runs with the same seed then differ in the last bits, and a resumed run differs from an
+// uninterrupted one. With every graph built on one thread the order is the creation order.
 #pragma once
 
 #include <ATen/Parallel.h>
 #include <napi.h>
 
+#include <atomic>
 #include <functional>
 #include <utility>
 
@@ -19,9 +27,21 @@ class AsyncJob : public Napi::AsyncWorker {
   using Done = std::function<Napi::Value(Napi::Env)>;
   using Finally = std::function<void()>;
 
+  // Where a job may run: anywhere (on the calling thread in serial mode), or always on the pool
+  // (collectives: they build no graph, and overlap with the caller's work).
+  enum class Where { kAnywhere, kPool };
+
+  // Serial mode, process-wide (see the file comment).
+  static std::atomic<bool>& Serial() {
+    static std::atomic<bool> serial{false};
+    return serial;
+  }
+
   // Queues the job and returns its promise. `finally` runs on the main thread after either
   // outcome (releases busy flags).
-  static Napi::Promise Start(Napi::Env env, const char* name, Work work, Done done, Finally finally = {}) {
+  static Napi::Promise Start(Napi::Env env, const char* name, Work work, Done done, Finally finally = {},
+                             Where where = Where::kAnywhere) {
+    if (where == Where::kAnywhere && Serial().load()) return RunHere(env, work, done, finally);
     auto* job = new AsyncJob(env, name, std::move(work), std::move(done), std::move(finally));
     auto promise = job->deferred_.Promise();
     job->Queue();
@@ -58,6 +78,32 @@ class AsyncJob : public Napi::AsyncWorker {
   }
 
  private:
+  // Serial mode: the job's work, `finally` and settling, all on the calling thread.
+  static Napi::Promise RunHere(Napi::Env env, const Work& work, const Done& done, const Finally& finally) {
+    auto deferred = Napi::Promise::Deferred::New(env);
+    bool ok = true;
+    ErrorInfo error;
+    try {
+      work();
+    } catch (...) {
+      error = CurrentErrorInfo();
+      ok = false;
+    }
+    if (finally) finally();
+    if (!ok) {
+      deferred.Reject(MakeJsError(env, error).Value());
+      return deferred.Promise();
+    }
+    try {
+      deferred.Resolve(done ? done(env) : env.Undefined());
+    } catch (const Napi::Error& e) {
+      deferred.Reject(e.Value());
+    } catch (...) {
+      deferred.Reject(MakeJsError(env, CurrentErrorInfo()).Value());
+    }
+    return deferred.Promise();
+  }
+
   AsyncJob(Napi::Env env, const char* name, Work work, Done done, Finally finally)
       : Napi::AsyncWorker(env, name),
         deferred_(Napi::Promise::Deferred::New(env)),

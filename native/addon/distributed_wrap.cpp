@@ -74,7 +74,8 @@ class ProcessGroupWrap : public Napi::ObjectWrap<ProcessGroupWrap> {
     if (*busy_) throw Error(code::kBusy, std::string(name) + ": a collective is still running on this process group; await it first");
     auto busy = busy_;
     *busy = true;
-    return AsyncJob::Start(env, name, [group, work] { work(*group); }, std::move(done), [busy] { *busy = false; });
+    return AsyncJob::Start(env, name, [group, work] { work(*group); }, std::move(done), [busy] { *busy = false; },
+                           AsyncJob::Where::kPool);
   }
 
   Napi::Value Rank(const Napi::CallbackInfo& info) {

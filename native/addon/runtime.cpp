@@ -152,6 +152,24 @@ void InitRuntime(Napi::Env env, Napi::Object exports) {
                   return info.Env().Undefined();
                 });
               }));
+  // setDeterministic(on): serial native jobs (async_job.h) and LibTorch's deterministic kernels
+  // (CUDA: deterministic algorithms where they exist, a warning where none does; cuDNN without
+  // autotuning; cuBLAS's fixed workspace, which takes effect when set before CUDA starts).
+  exports.Set("setDeterministic", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+                return Guard(info.Env(), [&]() -> Napi::Value {
+                  bool on = ArgBool(info, 0, "deterministic");
+                  AsyncJob::Serial().store(on);
+                  auto& ctx = at::globalContext();
+                  ctx.setDeterministicAlgorithms(on, /*warn_only=*/true);
+                  ctx.setDeterministicCuDNN(on);
+                  if (on) ctx.setBenchmarkCuDNN(false);
+                  if (on) setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", /*overwrite=*/0);
+                  return info.Env().Undefined();
+                });
+              }));
+  exports.Set("getDeterministic", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+                return Napi::Boolean::New(info.Env(), AsyncJob::Serial().load());
+              }));
   exports.Set("cudaAvailable", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
                 return Napi::Boolean::New(info.Env(), torch::cuda::is_available());
               }));

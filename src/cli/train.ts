@@ -79,7 +79,7 @@ export function trainCommand(): Command {
     .option('--no-progress', 'no progress bars or lines on stderr')
     .action(async (opts: TrainFlags) => {
       if (opts.resume && !opts.out) throw new MirrorganError('ERR_INVALID_ARG', '--resume needs --out <run folder>');
-      // A resumed run starts from its own resolved config (written when the GAN phase starts); flags still override it.
+      // A resumed run starts from its own resolved config (written before its first phase); flags still override it.
       const own = opts.resume ? path.join(opts.out as string, 'config.json') : null;
       const config = configFromFlags(opts, { files: own && (await pathExists(own)) ? [own] : [] });
       await checkGivenFiles(config);

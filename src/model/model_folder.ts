@@ -15,8 +15,6 @@
  * run, `scripts/official2model.py` from the official MirrorGAN/AttnGAN files, and the package
  * ships its pretrained model as one under `models/`.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { MirrorganError } from '../../lib/errors.js';
@@ -28,6 +26,7 @@ import { OPENMOJI_ATTRIBUTION } from '../data/openmoji.js';
 import { CAPTIONER_FILES, readCaptionerConfig } from '../stream/checkpoint.js';
 import type { Vocabulary } from '../text/vocabulary.js';
 import { writeFolderAtomic, writeJsonAtomic } from '../util/atomic.js';
+import { sha256File } from '../util/fs.js';
 import { pathExists } from '../util/fs.js';
 
 export const MODEL_FORMAT = 'mirrorgan-model';
@@ -106,13 +105,6 @@ export function licenceFor(dataset: string): { data: Omit<ModelData, 'dataset'>;
       notice: `These weights were trained on the ${dataset} dataset and may be a derived work of it: check its terms before you share them.`,
     },
   };
-}
-
-/** SHA-256 of a file, streamed. */
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 function bad(dir: string, why: string): MirrorganError {

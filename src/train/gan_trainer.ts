@@ -16,7 +16,7 @@ import { manualSeed } from '../../lib/runtime.js';
 import { copyInto, dispose, emaUpdate, keep, randn, tensor, tidy, type Device, type Tensor } from '../../lib/tensor.js';
 import { damsmGammas, discriminatorOptions, generatorOptions } from '../config/module_options.js';
 import type { MirrorGANConfig } from '../config/schema.js';
-import { DataLoader, type Batch, type Dataset } from '../data/index.js';
+import { DataLoader, stderrLogger, type Batch, type DataLogger, type Dataset } from '../data/index.js';
 import { Discriminator } from '../glam/discriminator.js';
 import { Generator } from '../glam/generator.js';
 import { damsmSentLoss, damsmWordsLoss, type ImageEncoder, type TextEncoder } from '../stem/index.js';
@@ -25,8 +25,13 @@ import { writeJsonAtomic } from '../util/atomic.js';
 import { ProgressReporter } from '../util/progress.js';
 import { batchTensors } from './batch_tensors.js';
 import { generatorLoss, generatorLossWeights } from './generator_loss.js';
-import { latestCheckpoint, readState, saveCheckpoint } from './checkpoint.js';
-import { MetricsLog } from './metrics_log.js';
+import { checkpointName, latestCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { checkpointOrReport } from './checkpoint_policy.js';
+import { scoreAt, type CheckpointScorer } from './checkpoint_retention.js';
+import { ganCheckpointParts, loadGanCheckpoint } from './gan_checkpoint.js';
+import { DivergenceGuard } from './divergence_guard.js';
+import { MetricsLog, rewindMetrics } from './metrics_log.js';
+import { restoreNewest } from './resume.js';
 import { writeSampleGrid } from './samples.js';
 
 /**
@@ -85,6 +90,10 @@ export interface GanTrainerOptions {
   progress?: boolean;
   /** Stops the loop after the current iteration (a checkpoint is written). */
   signal?: AbortSignal;
+  /** Resume, checkpoint and divergence messages. Default: stderr. */
+  logger?: DataLogger;
+  /** Scores each checkpoint so the best one outlives `train.keepCheckpoints` (src/train/checkpoint_retention.ts). */
+  scorer?: CheckpointScorer;
 }
 
 export interface TrainSummary {
@@ -142,6 +151,9 @@ export class GanTrainer {
   stepInEpoch = 0;
 
   readonly #deps: GanTrainerDeps;
+  readonly #logger: DataLogger;
+  readonly #scorer: CheckpointScorer | undefined;
+  readonly #guard: DivergenceGuard;
   readonly #gParams: Tensor[];
   readonly #emaParams: Tensor[];
   readonly #gBuffers: Tensor[];
@@ -154,6 +166,9 @@ export class GanTrainer {
     this.runDir = options.runDir;
     this.device = options.device ?? 'cpu';
     this.#deps = options.deps;
+    this.#logger = options.logger ?? stderrLogger;
+    this.#scorer = options.scorer;
+    this.#guard = new DivergenceGuard(c.train.maxNonFiniteSteps);
     manualSeed(c.train.seed);  // the initial weights follow from the seed
     const gOpts = generatorOptions(c);
     this.netG = new Generator(gOpts).to(this.device);
@@ -183,19 +198,25 @@ export class GanTrainer {
     options.deps.imageEncoder?.eval().setRequiresGrad(false);
   }
 
-  /** Builds the networks, restoring the latest checkpoint with `resume` or `train.netG`. */
+  /**
+   * Builds the networks, restoring with `resume` the newest checkpoint that checks out (a
+   * damaged newer one is skipped with a warning: src/train/resume.ts), else `train.netG`.
+   */
   static async create(options: GanTrainerOptions): Promise<GanTrainer> {
     const t = new GanTrainer(options);
     await fs.mkdir(options.runDir, { recursive: true });
     if (options.resume) {
-      const dir = await latestCheckpoint(options.runDir);
-      if (!dir) throw new MirrorganError('ERR_FILE', `nothing to resume: ${options.runDir} has no checkpoint`);
-      await t.restore(dir);
+      await restoreNewest(options.runDir, (dir) => t.restore(dir), t.#logger);
     } else if (options.config.train.netG) {
       await t.netG.load(options.config.train.netG);
       copyInto(t.#emaParams, t.#gParams);
     }
     return t;
+  }
+
+  /** Why the last step() was skipped (a NaN/Inf loss or gradient: divergence_guard.ts), or null. */
+  get skipped(): string | null {
+    return this.#guard.skipped;
   }
 
   /** Number of iterations the configuration asks for. */
@@ -215,6 +236,7 @@ export class GanTrainer {
     manualSeed(iterationSeed(c.train.seed, this.iteration));
     const losses: Record<string, number> = {};
     const owned: unknown[] = [];
+    this.#guard.begin(this.#gBuffers);  // a non-finite iteration steps no further (divergence_guard.ts)
     try {
       const bt = batchTensors(batch, this.netG.sizes, this.device);
       owned.push(bt);
@@ -231,8 +253,8 @@ export class GanTrainer {
         const { errD, parts } = await this.netsD[i].dLoss(bt.images[i], fake.images[i], text.sentEmb);
         owned.push(parts);
         await errD.backwardAsync();
-        await this.optimizersD[i].stepAsync();
         await loss(`D${i}`, errD, losses);
+        await this.#guard.step(this.optimizersD[i], [`D${i}`], losses);
       }
 
       // ---- generator: L_G = Σ_i L_G_i^adv + λ_stream·L_stream + KL (+ λ_damsm·L_damsm) ----
@@ -262,10 +284,15 @@ export class GanTrainer {
       for (const [name, t] of Object.entries(terms)) await loss(name, t, losses);
       await loss('G_total', total, losses);
       await total.backwardAsync();
-      await this.optimizerG.stepAsync();
-      emaUpdate(this.#emaParams, this.#gParams, emaDecayAt(c.train, this.iteration));
+      if (await this.#guard.step(this.optimizerG, [...Object.keys(terms), 'G_total'], losses)) {
+        emaUpdate(this.#emaParams, this.#gParams, emaDecayAt(c.train, this.iteration));
+      }
+      return losses;
+    } catch (e) {
+      if (!this.#guard.absorb(e)) throw e;  // a module refused a NaN/Inf input: the iteration is skipped
       return losses;
     } finally {
+      this.#guard.end();
       dispose(owned);
       this.iteration++;
       this.stepInEpoch++;
@@ -333,36 +360,27 @@ export class GanTrainer {
   /** Writes a checkpoint of everything a resume needs. */
   async checkpoint(extra: Record<string, unknown> = {}): Promise<string> {
     copyInto(this.#emaBuffers, this.#gBuffers);
-    const parts = [
-      { file: 'netG.safetensors', save: (p: string) => this.netG.save(p) },
-      { file: 'netG_ema.safetensors', save: (p: string) => this.netGEma.save(p) },
-      { file: 'optimizerG.safetensors', save: (p: string) => this.optimizerG.save(p) },
-      ...this.netsD.flatMap((d, i) => [
-        { file: `netD${i}.safetensors`, save: (p: string) => d.save(p) },
-        { file: `optimizerD${i}.safetensors`, save: (p: string) => this.optimizersD[i].save(p) },
-      ]),
-      { file: 'vocabulary.json', save: (p: string) => this.#deps.vocabulary.save(p) },
-    ];
+    const score = await scoreAt(this.#scorer, this.iteration);
     const state = {
       iteration: this.iteration, epoch: this.epoch, stepInEpoch: this.stepInEpoch, seed: this.config.train.seed,
-      config: this.config, savedAt: new Date().toISOString(), ...extra,
+      config: this.config, savedAt: new Date().toISOString(), ...(score ? { score } : {}), ...extra,
     };
-    return saveCheckpoint(this.runDir, this.iteration, parts, state);
+    const parts = ganCheckpointParts(this, this.#deps.vocabulary);
+    return saveCheckpoint(this.runDir, this.iteration, parts, state, { keep: this.config.train.keepCheckpoints, logger: this.#logger });
   }
 
-  /** Restores a checkpoint written by checkpoint(). */
+  /** checkpoint() under `train.onCheckpointError` (checkpoint_policy.ts), then onCheckpoint. */
+  async #checkpointOrReport(callbacks: TrainCallbacks, metrics: MetricsLog, final: boolean): Promise<string | null> {
+    const c = this.config.train;
+    const a = { runDir: this.runDir, iteration: this.iteration, policy: c.onCheckpointError, final, logger: this.#logger, metrics };
+    const dir = await checkpointOrReport(() => this.checkpoint(), a);
+    if (dir) await callbacks.onCheckpoint?.(dir, this.iteration);
+    return dir;
+  }
+
+  /** Restores a checkpoint written by checkpoint() (gan_checkpoint.ts). */
   async restore(dir: string): Promise<void> {
-    const state = await readState(dir);
-    await this.netG.load(path.join(dir, 'netG.safetensors'));
-    await this.netGEma.load(path.join(dir, 'netG_ema.safetensors'));
-    await this.optimizerG.load(path.join(dir, 'optimizerG.safetensors'));
-    for (let i = 0; i < this.netsD.length; i++) {
-      await this.netsD[i].load(path.join(dir, `netD${i}.safetensors`));
-      await this.optimizersD[i].load(path.join(dir, `optimizerD${i}.safetensors`));
-    }
-    this.iteration = Number(state.iteration);
-    this.epoch = Number(state.epoch);
-    this.stepInEpoch = Number(state.stepInEpoch);
+    ({ iteration: this.iteration, epoch: this.epoch, stepInEpoch: this.stepInEpoch } = await loadGanCheckpoint(this, dir));
   }
 
   /** Runs the loop to the configured length; checkpoints, samples, metrics and progress. */
@@ -376,6 +394,8 @@ export class GanTrainer {
     const total = this.totalIterations(perEpoch);
     await writeJsonAtomic(path.join(this.runDir, 'config.json'), c);
     await this.#deps.vocabulary.save(path.join(this.runDir, 'vocabulary.json'));
+    // A kill after the last checkpoint left records the resumed iterations write again.
+    let open = await rewindMetrics(path.join(this.runDir, 'metrics.jsonl'), { iteration: this.iteration, epoch: this.epoch });
     const metrics = new MetricsLog(path.join(this.runDir, 'metrics.jsonl'));
     const progress = new ProgressReporter({
       total, start: this.iteration, mode: options.progress ?? true ? 'auto' : 'off', intervalMs: 5000,
@@ -394,8 +414,9 @@ export class GanTrainer {
       }
       while (this.iteration < total && !stopped) {
         const skip = this.stepInEpoch;
-        const sums: Record<string, number> = {};
-        let n = 0;
+        const sums: Record<string, number> = { ...open.sums };  // a resumed epoch's mean covers its earlier iterations
+        let n = open.count;
+        open = { sums: {}, count: 0 };
         let k = 0;
         for await (const batch of loader.epoch(this.epoch)) {
           if (k++ < skip) continue;  // resumed mid-epoch: the same batches as an uninterrupted run
@@ -406,17 +427,17 @@ export class GanTrainer {
           const itPerSec = (this.iteration - startIt) / Math.max(elapsed, 1e-9);
           const lr: Record<string, number> = { G: this.optimizerG.lr };
           this.optimizersD.forEach((o, i) => (lr[`D${i}`] = o.lr));
-          metrics.write({ type: 'iteration', iteration: this.iteration, epoch: this.epoch, time: Date.now() / 1000, elapsed, itPerSec, lr, loss: last });
+          const skipped = this.#guard.skipped;
+          metrics.write({ type: 'iteration', iteration: this.iteration, epoch: this.epoch, time: Date.now() / 1000, elapsed, itPerSec, lr, loss: last, ...(skipped ? { skipped } : {}) });
+          if (skipped) this.#logger.warn(`iteration ${this.iteration}: skipped, ${skipped} (${this.#guard.inRow} in a row)`);
+          if (this.#guard.diverged) throw this.#guard.error(this.iteration, await latestCheckpoint(this.runDir));
           progress.update(this.iteration, { epoch: String(this.epoch), losses: `D ${(last.D0 ?? 0).toFixed(3)} G ${(last.G_total ?? 0).toFixed(3)}` });
           await callbacks.onIteration?.({ iteration: this.iteration, epoch: this.epoch, losses: last, itPerSec, elapsed });
           if (this.iteration % c.train.sampleInterval === 0) {
             const file = await this.sample();
             await callbacks.onSample?.(file, this.iteration);
           }
-          if (this.iteration % c.train.snapshotInterval === 0) {
-            lastCheckpoint = await this.checkpoint();
-            await callbacks.onCheckpoint?.(lastCheckpoint, this.iteration);
-          }
+          if (this.iteration % c.train.snapshotInterval === 0) lastCheckpoint = (await this.#checkpointOrReport(callbacks, metrics, false)) ?? lastCheckpoint;
           if (this.iteration >= total || options.signal?.aborted) {
             stopped = options.signal?.aborted ?? false;
             break;
@@ -431,8 +452,7 @@ export class GanTrainer {
           // official trainer.py, after each epoch: `if epoch % cfg.TRAIN.SNAPSHOT_INTERVAL == 0: save_model(...)`
           const everyEpochs = c.train.snapshotEpochs;
           if (everyEpochs > 0 && (this.epoch - 1) % everyEpochs === 0 && this.iteration % c.train.snapshotInterval !== 0) {
-            lastCheckpoint = await this.checkpoint();
-            await callbacks.onCheckpoint?.(lastCheckpoint, this.iteration);
+            lastCheckpoint = (await this.#checkpointOrReport(callbacks, metrics, false)) ?? lastCheckpoint;
           }
         }
       }
@@ -440,10 +460,8 @@ export class GanTrainer {
         const file = await this.sample();
         await callbacks.onSample?.(file, this.iteration);
       }
-      if (this.iteration % c.train.snapshotInterval !== 0 || !lastCheckpoint) {
-        lastCheckpoint = await this.checkpoint();
-        await callbacks.onCheckpoint?.(lastCheckpoint, this.iteration);
-      }
+      // The last iteration's checkpoint, unless written above (a failed one under 'continue' is retried here).
+      if (!lastCheckpoint || path.basename(lastCheckpoint) !== checkpointName(this.iteration)) lastCheckpoint = await this.#checkpointOrReport(callbacks, metrics, true);
     } finally {
       progress.stop();
       metrics.close();

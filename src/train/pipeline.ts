@@ -8,6 +8,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { MirrorganError } from '../../lib/errors.js';
+import { getDeterministic, setDeterministic } from '../../lib/runtime.js';
 import type { Device } from '../../lib/tensor.js';
 import { textEncoderOptions } from '../config/module_options.js';
 import { datasetImageSizeOf, openMojiOptionsOf, sampleCaptionsOf, type MirrorGANConfig } from '../config/schema.js';
@@ -20,10 +21,13 @@ import { frozenCaptioner, hasCaptioner, loadCaptioner, pretrainStream, pretrainS
 import { assertSameVocabulary } from '../stream/vocabulary_check.js';
 import { Vocabulary } from '../text/index.js';
 import { GanTrainer, type CaptionLossHook, type TrainCallbacks, type TrainSummary } from './gan_trainer.js';
-import { latestCheckpoint } from './checkpoint.js';
+import { listCheckpoints, settleCheckpoints } from './checkpoint.js';
+import type { CheckpointScorer } from './checkpoint_retention.js';
+import { writeJsonAtomic } from '../util/atomic.js';
 import { pathExists } from '../util/fs.js';
 import { evaluationSplit } from '../eval/queries.js';
 import { TrainingEvaluator } from '../eval/training_eval.js';
+import { removeStaleTemps } from '../util/stale_temp.js';
 
 export interface TrainPipelineOptions {
   config: MirrorGANConfig;
@@ -38,6 +42,8 @@ export interface TrainPipelineOptions {
   device?: Device;
   /** A dataset already loaded (tests, library use); else loaded from config.dataset. */
   dataset?: LoadedDataset;
+  /** Scores GAN checkpoints so the best one is kept beside the newest `train.keepCheckpoints`. */
+  scorer?: CheckpointScorer;
 }
 
 export interface TrainPipelineResult {
@@ -67,9 +73,14 @@ export async function trainPipeline(options: TrainPipelineOptions, callbacks: Tr
   const logger = options.logger ?? stderrLogger;
   const progress = options.progress ?? true;
   await fs.mkdir(runDir, { recursive: true });
-  if (!options.resume && (await latestCheckpoint(runDir))) {
+  // What killed processes left: half-written files and checkpoint folders (a complete one is moved into place).
+  await settleCheckpoints(runDir, logger);
+  await removeStaleTemps(['', 'damsm', 'stream', 'samples'].map((d) => path.join(runDir, d)));
+  if (!options.resume && (await listCheckpoints(runDir)).length > 0) {
     throw new MirrorganError('ERR_INVALID_ARG', `${runDir} already holds a training run; pass --resume to continue it or choose another --out`);
   }
+  // The resolved configuration before any phase, so `train --resume --out <run>` alone continues any phase with it.
+  await writeJsonAtomic(path.join(runDir, 'config.json'), c);
 
   const need = datasetImageSizeOf(c);
   const data = options.dataset ?? await loadDataset({
@@ -77,7 +88,9 @@ export async function trainPipeline(options: TrainPipelineOptions, callbacks: Tr
     openmoji: openMojiOptionsOf(c.dataset), logger, progress: progress ? 'auto' : false,
   });
   // The dataset this call opened is closed however the phases end (its file handles too).
+  const wasDeterministic = getDeterministic();
   try {
+    setDeterministic(c.train.deterministic);
     const vocabulary = data.vocabulary;
 
     // ---- STEM: the text encoder (pretrained with DAMSM here unless given) ----
@@ -127,14 +140,15 @@ export async function trainPipeline(options: TrainPipelineOptions, callbacks: Tr
     if (options.signal?.aborted) throw new MirrorganError('ERR_ABORTED', 'training stopped before the GAN phase');
 
     // ---- GLAM ----
-    const resumeGan = (options.resume ?? false) && (await latestCheckpoint(runDir)) !== null;
+    const resumeGan = (options.resume ?? false) && (await listCheckpoints(runDir)).length > 0;
+    if (options.resume && !resumeGan) logger.info(`resume: ${runDir} has no GAN checkpoint yet; the GAN phase starts at iteration 0`);
     const trainer = await GanTrainer.create({
       config: c, runDir,
       deps: {
         textEncoder, vocabulary, train: data.train, test: data.test, captioner, imageEncoder,
         sampleCaptions: sampleCaptionsOf(c.train, c.dataset.name === 'openmoji' ? knownCaptions(OPENMOJI_PROBE_CAPTIONS, vocabulary) : []),
       },
-      resume: resumeGan, device: options.device, progress,
+      resume: resumeGan, device: options.device, progress, logger, scorer: options.scorer,
     });
     // train.evalInterval: small evaluations hooked in through onIteration (eval/training_eval.ts).
     const evaluator = c.train.evalInterval > 0 ? await TrainingEvaluator.create({
@@ -156,5 +170,6 @@ export async function trainPipeline(options: TrainPipelineOptions, callbacks: Tr
     return { runDir, damsm, stream, gan, report, seconds: (Date.now() - t0) / 1000 };
   } finally {
     if (!options.dataset) await data.close();
+    setDeterministic(wasDeterministic);
   }
 }

@@ -9,9 +9,32 @@ import path from 'node:path';
 
 import { MirrorganError } from '../../lib/errors.js';
 
-/** A temporary name beside `file` (same folder, so the rename is atomic), unique per call. */
+/**
+ * A temporary name beside `file` (same folder, so the rename is atomic), unique per call:
+ * `.<name>.<pid>.<8 hex>.tmp`. The writer's process id lets a later start tell a leftover of
+ * a killed process from a live writer's file (see tempOwner and src/util/stale_temp.ts).
+ */
 export function tempPathFor(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/**
+ * `.<name>.<pid>.<hex>.tmp` (tempPathFor), `<name>.tmp-<pid>-<random>` (the native safetensors
+ * writer, native/addon/serialization.cpp) and `.<name>.tmp-<pid>` (checkpoint folders of builds
+ * before manifests).
+ */
+const TEMP_NAMES = [/^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/, /^(.+)\.tmp-(\d+)-\d+$/, /^\.(.+)\.tmp-(\d+)$/];
+
+/**
+ * The final name and writer's process id of a temporary name made by tempPathFor, the native
+ * safetensors writer or an older build's checkpoint writer; null for any other name.
+ */
+export function tempOwner(name: string): { final: string; pid: number } | null {
+  for (const re of TEMP_NAMES) {
+    const m = re.exec(name);
+    if (m) return { final: m[1] as string, pid: Number(m[2]) };
+  }
+  return null;
 }
 
 /**

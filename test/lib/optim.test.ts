@@ -81,6 +81,18 @@ describe('Adam', () => {
     expect(p.toArray()).toEqual([1, 2]);
   });
 
+  it('checks all gradients at once and names the first non-finite parameter (stepAsync too)', async () => {
+    const ps = [0, 1, 2, 3].map((i) => tensor([i, i + 1], [2], { requiresGrad: true }));
+    const opt = new Adam(ps, { lr: 0.1 });
+    tidy(() => ps.map((p, i) => p.mul(i === 2 ? Number.POSITIVE_INFINITY : 1).sum()).reduce((a, b) => a.add(b)).backward());
+    await expect(opt.stepAsync()).rejects.toMatchObject({ code: 'ERR_NON_FINITE', message: expect.stringContaining('gradient of parameter 2 contains NaN or Inf') });
+    expect(ps.map((p) => p.toArray())).toEqual([[0, 1], [1, 2], [2, 3], [3, 4]]);
+    opt.zeroGrad();
+    tidy(() => ps.map((p) => p.sum()).reduce((a, b) => a.add(b)).backward());
+    await opt.stepAsync();
+    expect(ps[0].toArray()).not.toEqual([0, 1]);
+  });
+
   it('stepAsync holds the module lock', async () => {
     const m = new Module('Linear', { inFeatures: 4, outFeatures: 4 });
     const opt = new Adam(m);

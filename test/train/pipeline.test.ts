@@ -12,6 +12,8 @@ import { probeCommand } from '../../src/cli/probe.js';
 import { OPENMOJI_PROBE_CAPTIONS } from '../../src/data/index.js';
 import { MirrorGAN } from '../../src/model/mirrorgan.js';
 import { Vocabulary } from '../../src/text/index.js';
+import { listCheckpoints } from '../../src/train/checkpoint.js';
+import { writeManifest } from '../../src/train/checkpoint_manifest.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-pipeline-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -102,6 +104,8 @@ describe('MirrorGAN.train (the pipeline of `npx mirrorgan train`)', () => {
       v.words = v.words.map((w) => rename[w] ?? w);
       fs.writeFileSync(path.join(bare, f), JSON.stringify(v));
     }
+    // The edited checkpoints get manifests of their new files (a damaged one would be skipped).
+    for (const c of await listCheckpoints(bare)) await writeManifest(c.dir, c.iteration);
     const vocabulary = await Vocabulary.load(path.join(bare, 'vocabulary.json'));
     const missing = ['red', 'orange', 'yellow', 'green', 'blue', 'purple', 'brown', 'black', 'circle', 'square', 'heart'].filter((w) => vocabulary.id(w) === undefined);
     expect(missing.sort()).toEqual(['heart', 'purple']);
