@@ -19,6 +19,7 @@ import { sampleNoise } from '../model/noise.js';
 import { encodeText, synthesise, type SynthesisModules, type SynthesisRow } from '../model/synthesis.js';
 import type { TextEncoder } from '../stem/text_encoder.js';
 import type { Vocabulary } from '../text/vocabulary.js';
+import type { CheckpointScorer } from '../train/checkpoint_retention.js';
 import type { TrainCallbacks } from '../train/gan_trainer.js';
 import { MetricsLog } from '../train/metrics_log.js';
 import type { MetricName, MetricResult } from './metrics.js';
@@ -47,6 +48,8 @@ export class TrainingEvaluator {
   readonly #resolved: ResolvedNetworks;
   readonly #pool: CaptionPool;
   readonly #queries: EvalQuery[];
+  /** The latest evaluation, for the checkpoint written at the same iteration. */
+  #last: { iteration: number; results: readonly MetricResult[] } | null = null;
 
   private constructor(o: TrainingEvaluatorOptions, resolved: ResolvedNetworks) {
     this.#o = o;
@@ -117,8 +120,21 @@ export class TrainingEvaluator {
     };
   }
 
+  /**
+   * Scores checkpoints by the R-precision of the evaluation at their iteration (onIteration runs
+   * before the checkpoint of the same iteration), so retention keeps the best-evaluated one; null
+   * for a checkpoint without an evaluation at its iteration or a run without the DAMSM encoder.
+   */
+  checkpointScorer(): CheckpointScorer {
+    return {
+      name: 'R-precision', higherIsBetter: true,
+      score: (iteration) => (this.#last?.iteration === iteration ? this.#last.results.find((r) => r.key === 'r_precision')?.value ?? null : null),
+    };
+  }
+
   /** Appends one evaluation to the run's metrics.jsonl. */
   async record(results: readonly MetricResult[], iteration: number): Promise<void> {
+    this.#last = { iteration, results };
     const log = new MetricsLog(path.join(this.#o.runDir, 'metrics.jsonl'));
     try {
       log.write({

@@ -142,19 +142,20 @@ export async function trainPipeline(options: TrainPipelineOptions, callbacks: Tr
     // ---- GLAM ----
     const resumeGan = (options.resume ?? false) && (await listCheckpoints(runDir)).length > 0;
     if (options.resume && !resumeGan) logger.info(`resume: ${runDir} has no GAN checkpoint yet; the GAN phase starts at iteration 0`);
+    // train.evalInterval: small evaluations hooked in through onIteration (eval/training_eval.ts);
+    // their R-precision scores the checkpoints for retention unless the caller brings a scorer.
+    const evaluator = c.train.evalInterval > 0 ? await TrainingEvaluator.create({
+      config: c, runDir, split: evaluationSplit(data), source: data.cacheDir ?? data.root, textEncoder, vocabulary, cacheDir: c.dataset.cacheDir || undefined,
+    }) : null;
+    if (c.train.evalInterval > 0 && !evaluator) logger.warn('train.evalInterval: this run has no DAMSM image encoder or captioner to evaluate with');
     const trainer = await GanTrainer.create({
       config: c, runDir,
       deps: {
         textEncoder, vocabulary, train: data.train, test: data.test, captioner, imageEncoder,
         sampleCaptions: sampleCaptionsOf(c.train, c.dataset.name === 'openmoji' ? knownCaptions(OPENMOJI_PROBE_CAPTIONS, vocabulary) : []),
       },
-      resume: resumeGan, device: options.device, progress, logger, scorer: options.scorer,
+      resume: resumeGan, device: options.device, progress, logger, scorer: options.scorer ?? evaluator?.checkpointScorer(),
     });
-    // train.evalInterval: small evaluations hooked in through onIteration (eval/training_eval.ts).
-    const evaluator = c.train.evalInterval > 0 ? await TrainingEvaluator.create({
-      config: c, runDir, split: evaluationSplit(data), source: data.cacheDir ?? data.root, textEncoder, vocabulary, cacheDir: c.dataset.cacheDir || undefined,
-    }) : null;
-    if (c.train.evalInterval > 0 && !evaluator) logger.warn('train.evalInterval: this run has no DAMSM image encoder or captioner to evaluate with');
     let gan: TrainSummary;
     try {
       gan = await trainer.run(evaluator ? evaluator.callbacks(trainer, callbacks) : callbacks, { progress, signal: options.signal });

@@ -16,6 +16,7 @@ import { readSampleBatch, sampleFile } from '../../src/eval/samples.js';
 import { EvalSession } from '../../src/eval/session.js';
 import { MirrorGAN } from '../../src/model/mirrorgan.js';
 import { readRunMetrics } from '../../src/report/run_folder.js';
+import { checkpointName } from '../../src/train/checkpoint.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-eval-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -64,6 +65,9 @@ describe('evaluation of a tiny run', () => {
       expect(e.metrics.fid_damsm).toBeGreaterThan(0);
     }
     expect(m.unknownRecords).toBe(0);
+    // the evaluation at a checkpoint's iteration scores it for retention (state.json)
+    const state = JSON.parse(fs.readFileSync(path.join(runDir, 'checkpoints', checkpointName(2), 'state.json'), 'utf8'));
+    expect(state.score).toEqual({ name: 'R-precision', value: m.evals[1]!.metrics.r_precision, higherIsBetter: true });
     const html = fs.readFileSync(path.join(runDir, 'report.html'), 'utf8');
     expect(html).toContain('id="eval-r_precision"');
     expect(html).toContain('No evaluation yet');
