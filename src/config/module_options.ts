@@ -54,8 +54,8 @@ export const CAPTION_DECODER_KEYS = { embedSize: 'stream.embedSize' } as const s
 export const CAPTION_DECODER_HIDDEN_PER_SETTING = 2;
 
 /** Reads each option's key from `config`, refusing a value outside the schema's range. */
-function read(config: MirrorGANConfig, keys: KeyTable): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(keys).map(([name, key]) => [name, coerce(key, getField(config, key))]));
+function read(config: Partial<MirrorGANConfig>, keys: KeyTable): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(keys).map(([name, key]) => [name, coerce(key, getField(config as MirrorGANConfig, key))]));
 }
 
 /**
@@ -85,7 +85,7 @@ export function discriminatorOptions(config: MirrorGANConfig, size: number): Dis
 }
 
 /** The text encoder's options for `config` and a vocabulary of `vocabSize` words. */
-export function textEncoderOptions(config: MirrorGANConfig, vocabSize: number): TextEncoderOptions {
+export function textEncoderOptions(config: Pick<MirrorGANConfig, 'text'>, vocabSize: number): TextEncoderOptions {
   return { nTokens: vocabSize, ...(read(config, TEXT_ENCODER_KEYS) as Pick<TextEncoderOptions, 'nHidden' | 'rnnType'>) };
 }
 

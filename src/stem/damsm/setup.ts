@@ -10,6 +10,7 @@ import { invalidArg, MirrorganError } from '../../../lib/errors.js';
 import { cudaAvailable, manualSeed } from '../../../lib/runtime.js';
 import type { Device } from '../../../lib/tensor.js';
 import { resolveConfig } from '../../config/load.js';
+import { textEncoderOptions } from '../../config/module_options.js';
 import { openMojiOptionsOf } from '../../config/schema.js';
 import { loadDataset, type LoadDatasetOptions, type LoadedDataset } from '../../data/dataset.js';
 import { DataLoader } from '../../data/loader.js';
@@ -142,7 +143,7 @@ export async function buildDamsmEncoders(
   const textEncoder = new TextEncoder(
     state
       ? state.textEncoder
-      : resolveTextEncoderOptions({ nTokens: vocabulary.size, nHidden: text.embeddingDim, rnnType: text.rnnType, ...(options.textEncoder ?? {}) }),
+      : resolveTextEncoderOptions({ ...textEncoderOptions({ text }, vocabulary.size), ...(options.textEncoder ?? {}) }),
   );
   const imageInfo: DamsmState['imageEncoder'] = state
     ? state.imageEncoder
